@@ -1,0 +1,6 @@
+/**
+ * `@kgate/core`: the library under every kgate program. Import the subpath for what
+ * you need (`@kgate/core/kubeconfig`, `@kgate/core/exec-credential`,
+ * `@kgate/core/request-info`, `@kgate/core/errors`); this root re-exports them all.
+ */
+export * from './errors.ts';

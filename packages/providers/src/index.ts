@@ -1,0 +1,2 @@
+// Placeholder: this package's code lands with its issue (see docs/).
+export {};
