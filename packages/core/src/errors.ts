@@ -31,6 +31,18 @@ export const coreErrorCodes = {
     description: 'a kubeconfig path is a symbolic link or not a regular file, so it is not written',
   },
   KUBECONFIG_WRITE_FAILED: { user: false, description: 'writing a kubeconfig file failed' },
+  KUBECONFIG_READ_FAILED: {
+    user: true,
+    description: 'a kubeconfig file exists but cannot be read (permissions, or it is a directory)',
+  },
+  KUBECONFIG_CONFLICT: {
+    user: true,
+    description: 'an entry being added has the name of an existing entry with different settings',
+  },
+  KUBECONFIG_CONTEXT_NOT_FOUND: {
+    user: true,
+    description: 'no current context is set, or the named context or an entry it refers to is missing',
+  },
   EXEC_PLUGIN_NOT_FOUND: {
     user: true,
     description: 'the command of an exec credential plugin was not found',
@@ -44,9 +56,43 @@ export const coreErrorCodes = {
     description: 'an exec credential plugin printed something that is not a valid ExecCredential',
   },
   EXEC_CONFIG_INVALID: { user: true, description: 'an exec credential plugin configuration is invalid' },
+  EXEC_PLUGIN_NEEDS_TERMINAL: {
+    user: true,
+    description: 'an exec credential plugin with interactiveMode Always was run without a terminal on stdin',
+  },
+  EXEC_INFO_INVALID: {
+    user: true,
+    description: 'KUBERNETES_EXEC_INFO is unset or not an ExecCredential (plugin not run by a client)',
+  },
   REQUEST_PATH_INVALID: {
     user: true,
     description: 'an API request path is malformed or ambiguous and is rejected, not guessed',
+  },
+  PKI_INVALID: {
+    user: true,
+    description: 'a certificate, key or certificate request is malformed or its signature does not verify',
+  },
+  CONFIG_INVALID: {
+    user: true,
+    description: 'a configuration file, environment variable or flag has a value kgate cannot use',
+  },
+  UNAUTHENTICATED: {
+    user: true,
+    description: 'no valid credentials: a wrong password, or a missing, expired, revoked or forged token',
+  },
+  PERMISSION_DENIED: { user: true, description: 'the caller is authenticated but not allowed to do this' },
+  NOT_FOUND: { user: true, description: 'the named resource (user, cluster, route) does not exist' },
+  ALREADY_EXISTS: { user: true, description: 'a resource with that name already exists' },
+  FAILED_PRECONDITION: {
+    user: true,
+    description: 'the request is valid but the current state forbids it (such as removing the last admin)',
+  },
+  RATE_LIMITED: { user: true, description: 'too many attempts in a short time; retry after the given delay' },
+  PAYLOAD_TOO_LARGE: { user: true, description: 'the request body is larger than the server accepts' },
+  UNSUPPORTED_MEDIA_TYPE: { user: true, description: 'the request body is not JSON (Content-Type)' },
+  UNAVAILABLE: {
+    user: false,
+    description: 'a service kgate depends on is not reachable now (such as a cluster whose agent is offline)',
   },
   INTERNAL: { user: false, description: 'a bug or an unexpected failure inside kgate' },
 } as const satisfies Record<string, { user: boolean; description: string }>;

@@ -4,3 +4,6 @@
  * `@kgate/core/request-info`, `@kgate/core/errors`); this root re-exports them all.
  */
 export * from './errors.ts';
+export * from './exec-credential/index.ts';
+export * from './kubeconfig/index.ts';
+export * from './request-info/index.ts';
