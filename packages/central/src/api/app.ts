@@ -1,0 +1,42 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { CentralServices } from '../services.ts';
+import { authRoutes } from './auth.ts';
+import { installAuthentication } from './authenticate.ts';
+import { clusterRoutes } from './clusters.ts';
+import { installErrorHandlers } from './errors.ts';
+import { healthRoutes } from './health.ts';
+import { userRoutes } from './users.ts';
+
+/** The Fastify instance type of central's API (node HTTP(S) server, pino logger). */
+export type Api = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>;
+
+/** The REST API's body limit: every request is a small JSON object. */
+const BODY_LIMIT = 64 * 1024;
+
+/**
+ * Builds the REST API as a Fastify instance over `server` (created by the caller, so the
+ * Kubernetes proxy and upgrade handlers can share the same HTTPS server).
+ */
+export function buildApi(
+  services: CentralServices,
+  serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server,
+): Api {
+  const app = Fastify({
+    loggerInstance: services.logger,
+    serverFactory,
+    bodyLimit: BODY_LIMIT,
+    // No request ids from clients: a header must not choose what appears in our logs.
+    requestIdHeader: false,
+  });
+  // JSON only: anything else is 415, not a string for the handlers to misread.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandlers(app);
+  installAuthentication(app, services.auth);
+  healthRoutes(app, services);
+  authRoutes(app, services);
+  clusterRoutes(app, services);
+  userRoutes(app, services);
+  return app;
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { parseDuration } from './durations.ts';
+import { type HostPort, parseHostPort } from './host-port.ts';
+
+/** Log levels pino accepts, quietest last. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const hostPort = z.unknown().transform((value, ctx): HostPort => {
+  const parsed = typeof value === 'string' ? parseHostPort(value) : undefined;
+  if (parsed) return parsed;
+  ctx.addIssue({ code: 'custom', message: 'expected host:port (such as 0.0.0.0:8443 or [::1]:8443)' });
+  return z.NEVER;
+});
+
+const duration = z.unknown().transform((value, ctx): number => {
+  const ms = typeof value === 'string' ? parseDuration(value) : undefined;
+  if (ms !== undefined && ms > 0) return ms;
+  ctx.addIssue({ code: 'custom', message: 'expected a duration such as 15m, 720h or 1h30m' });
+  return z.NEVER;
+});
+
+// Environment variables arrive as strings, so booleans accept the usual spellings.
+const boolean = z.unknown().transform((value, ctx): boolean => {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const lower = value.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+    if (['false', '0', 'no', 'off'].includes(lower)) return false;
+  }
+  ctx.addIssue({ code: 'custom', message: 'expected true or false' });
+  return z.NEVER;
+});
+
+const nonEmpty = z.string({ error: 'expected a string' }).trim().min(1, { error: 'must not be empty' });
+
+const httpsUrl = z.unknown().transform((value, ctx): string => {
+  if (typeof value === 'string' && URL.canParse(value)) {
+    const url = new URL(value);
+    if (url.protocol === 'https:' && url.search === '' && url.hash === '' && !url.username) {
+      return url.href.replace(/\/$/, '');
+    }
+  }
+  ctx.addIssue({ code: 'custom', message: 'expected an https:// URL such as https://kgate.example.com' });
+  return z.NEVER;
+});
+
+const postgresUrl = z.unknown().transform((value, ctx): string => {
+  if (typeof value === 'string' && /^postgres(ql)?:\/\//.test(value) && URL.canParse(value)) return value;
+  ctx.addIssue({ code: 'custom', message: 'expected a postgres:// URL' });
+  return z.NEVER;
+});
+
+const username = z
+  .string({ error: 'expected a string' })
+  .regex(/^[a-z0-9][a-z0-9._@-]{0,63}$/, { error: 'expected a lowercase user name (a-z, 0-9, . _ @ -)' });
+
+/** The config file's shape (snake_case, as written in YAML), validated and with defaults. */
+export const centralConfigSchema = z.strictObject({
+  server: z
+    .strictObject({
+      listen: hostPort.prefault('0.0.0.0:8443'),
+      agent_listen: hostPort.prefault('0.0.0.0:8444'),
+      public_url: httpsUrl.optional(),
+    })
+    .prefault({}),
+  database: z
+    .strictObject({
+      driver: z.enum(['sqlite', 'postgres'], { error: 'expected sqlite or postgres' }).prefault('sqlite'),
+      path: nonEmpty.optional(),
+      url: postgresUrl.optional(),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      access_token_ttl: duration.prefault('15m'),
+      refresh_token_ttl: duration.prefault('720h'),
+      join_token_ttl: duration.prefault('24h'),
+      password_login: boolean.prefault(true),
+      bootstrap_admin: z.strictObject({ username: username.prefault('admin') }).prefault({}),
+    })
+    .prefault({}),
+  tls: z.strictObject({ cert_file: nonEmpty.optional(), key_file: nonEmpty.optional() }).prefault({}),
+  data_dir: nonEmpty.optional(),
+  log_level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).prefault('info'),
+});
+
+/** The validated file shape, before paths are resolved. */
+export type CentralConfigInput = z.output<typeof centralConfigSchema>;
+
+/** kgate-central's resolved configuration. Durations are milliseconds, paths absolute. */
+export interface CentralConfig {
+  server: {
+    listen: HostPort;
+    agentListen: HostPort;
+    /** The URL users reach central at; also the `iss` of its tokens. Default: derived from the listen address. */
+    publicUrl: string | undefined;
+  };
+  database: { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string };
+  auth: {
+    accessTokenTtlMs: number;
+    refreshTokenTtlMs: number;
+    /** Default lifetime of an agent join token. */
+    joinTokenTtlMs: number;
+    passwordLogin: boolean;
+    bootstrapAdmin: { username: string };
+  };
+  /** A serving certificate to use instead of one issued by central's own CA. */
+  tls: { certFile: string; keyFile: string } | undefined;
+  dataDir: string;
+  logLevel: LogLevel;
+}

@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { errorBody } from '../api/errors.ts';
+import type { AgentListener, AgentListenerContext, ProxyHooks } from '../hooks.ts';
+
+/** The path prefix the Kubernetes proxy owns. */
+export const PROXY_PREFIX = '/k8s/';
+
+const TLS_OPTIONS = { minVersion: 'TLSv1.2' } as const;
+
+function refuseUpgrade(socket: Duplex): void {
+  const body = JSON.stringify(errorBody('NOT_FOUND', 'no upgrade handler for this path'));
+  socket.on('error', () => {});
+  socket.end(
+    `HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Central's HTTPS server: HTTP/1.1 only (kubectl's SPDY and WebSocket upgrades need it;
+ * no ALPN h2). Requests under `/k8s/` go to the proxy first, the rest to the REST API
+ * handler Fastify passes in; upgrades go to the proxy or are refused.
+ */
+export function createHttpsServer(
+  tls: { certPem: string; keyPem: string },
+  getProxy: () => ProxyHooks | undefined,
+  apiHandler: (req: IncomingMessage, res: ServerResponse) => void,
+): https.Server {
+  const server = https.createServer({ ...TLS_OPTIONS, cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    const proxy = getProxy();
+    if (proxy && req.url?.startsWith(PROXY_PREFIX) && proxy.handleRequest(req, res)) return;
+    apiHandler(req, res);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const proxy = getProxy();
+    if (proxy?.handleUpgrade && req.url?.startsWith(PROXY_PREFIX) && proxy.handleUpgrade(req, socket, head))
+      return;
+    refuseUpgrade(socket);
+  });
+  // A client that fails the TLS handshake is its own problem, not a server error.
+  server.on('tlsClientError', () => {});
+  return server;
+}
+
+/** Listens and resolves with the real port. */
+export function listen(server: https.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * The agent listener until the tunnel is built in: a TLS server on the agent port that
+ * asks for (but does not require) a client certificate and answers every request 503.
+ */
+export async function placeholderAgentListener(context: AgentListenerContext): Promise<AgentListener> {
+  const server = https.createServer(
+    {
+      ...TLS_OPTIONS,
+      cert: context.tls.certPem,
+      key: context.tls.keyPem,
+      ca: context.tls.caPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(errorBody('UNAVAILABLE', 'the agent tunnel is not available in this build')));
+    },
+  );
+  server.on('tlsClientError', () => {});
+  const port = await listen(server, context.host, context.port);
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

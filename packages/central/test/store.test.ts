@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { openStore, type Store } from '../src/store/index.ts';
+
+/**
+ * The same tests run on SQLite and, when a server is reachable (the machine runs one;
+ * KGATE_TEST_POSTGRES_URL overrides where), on PostgreSQL: the schema and repositories
+ * must behave alike on both.
+ */
+const adminUrl = process.env.KGATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const drivers: Array<'sqlite' | 'postgres'> = (await postgresReachable())
+  ? ['sqlite', 'postgres']
+  : ['sqlite'];
+
+type Database = { reopen: () => Promise<Store>; drop: () => Promise<void> };
+
+async function freshDatabase(driver: 'sqlite' | 'postgres'): Promise<Database> {
+  if (driver === 'sqlite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kgate-store-'));
+    const file = path.join(dir, 'central.db');
+    return {
+      reopen: () => openStore({ driver: 'sqlite', path: file }),
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const name = `kgate_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    reopen: () => openStore({ driver: 'postgres', url: url.href }),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+function storeTest(name: string, fn: (store: Store, database: Database) => Promise<void>): void {
+  for (const driver of drivers) {
+    test(`${name} (${driver})`, async () => {
+      const database = await freshDatabase(driver);
+      const store = await database.reopen();
+      try {
+        await fn(store, database);
+      } finally {
+        await store.close();
+        await database.drop();
+      }
+    });
+  }
+}
+
+const now = new Date('2030-01-01T00:00:00Z');
+
+storeTest('the schema uses only portable column types (text and integer)', async (store) => {
+  const tables = await store.db.introspection.getTables();
+  const ours = tables.filter((table) => !table.name.startsWith('kysely_'));
+  assert.deepEqual(ours.map((table) => table.name).sort(), [
+    'agent_join_tokens',
+    'clusters',
+    'refresh_tokens',
+    'signing_keys',
+    'user_roles',
+    'users',
+  ]);
+  for (const table of ours) {
+    for (const column of table.columns) {
+      assert.ok(
+        ['text', 'integer', 'int4'].includes(column.dataType.toLowerCase()),
+        `${table.name}.${column.name}: ${column.dataType}`,
+      );
+    }
+  }
+});
+
+storeTest(
+  'migrations are recorded and reopening the database does not run them again',
+  async (store, database) => {
+    await store.users.create({
+      id: 'u1',
+      username: 'kept',
+      passwordHash: null,
+      roles: ['x'],
+      createdAt: now,
+    });
+    const reopened = await database.reopen();
+    try {
+      assert.equal((await reopened.users.findByUsername('kept'))?.id, 'u1');
+      const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(reopened.db);
+      assert.deepEqual(
+        applied.rows.map((r) => r.name),
+        ['0001-initial'],
+      );
+    } finally {
+      await reopened.close();
+    }
+  },
+);
+
+storeTest('a failure inside a transaction leaves no partial rows', async (store) => {
+  await assert.rejects(
+    store.transaction(async (tx) => {
+      const cluster = await tx.clusters.create({ id: 'c1', name: 'half', createdAt: now });
+      await tx.joinTokens.insert({
+        id: 't1',
+        clusterId: cluster.id,
+        tokenHash: 'aa',
+        createdAt: now,
+        expiresAt: now,
+        usedAt: null,
+      });
+      await tx.users.create({
+        id: 'u1',
+        username: 'half',
+        passwordHash: null,
+        roles: ['a'],
+        createdAt: now,
+      });
+      throw new Error('something failed after the writes');
+    }),
+    /something failed/,
+  );
+  assert.equal(await store.clusters.findByName('half'), undefined);
+  assert.equal(await store.users.count(), 0);
+  assert.equal((await store.db.selectFrom('agent_join_tokens').selectAll().execute()).length, 0);
+  assert.equal((await store.db.selectFrom('user_roles').selectAll().execute()).length, 0);
+});
+
+storeTest(
+  'deleting a user removes its roles and refresh tokens; deleting a cluster removes its join tokens',
+  async (store) => {
+    await store.users.create({ id: 'u1', username: 'a', passwordHash: null, roles: ['r'], createdAt: now });
+    await store.refreshTokens.insert({
+      id: 'rt',
+      tokenHash: 'h',
+      userId: 'u1',
+      familyId: 'f',
+      createdAt: now,
+      expiresAt: now,
+      revokedAt: null,
+    });
+    assert.equal(await store.users.delete('u1'), true);
+    assert.equal((await store.db.selectFrom('user_roles').selectAll().execute()).length, 0);
+    assert.equal((await store.db.selectFrom('refresh_tokens').selectAll().execute()).length, 0);
+    assert.equal(await store.users.delete('u1'), false);
+    const cluster = await store.clusters.create({ id: 'c1', name: 'c', createdAt: now });
+    await store.joinTokens.insert({
+      id: 't',
+      clusterId: cluster.id,
+      tokenHash: 'x',
+      createdAt: now,
+      expiresAt: now,
+      usedAt: null,
+    });
+    assert.equal(await store.clusters.delete('c'), true);
+    assert.equal((await store.db.selectFrom('agent_join_tokens').selectAll().execute()).length, 0);
+  },
+);
+
+storeTest(
+  'recordSeen keeps what an agent did not report, and says false for an unknown cluster',
+  async (store) => {
+    await store.clusters.create({ id: 'c1', name: 'c', createdAt: now });
+    await store.clusters.recordSeen('c', { at: now, kubernetesVersion: 'v1.30.0', nodeCount: 2 });
+    const later = new Date(now.getTime() + 60_000);
+    await store.clusters.recordSeen('c', { at: later });
+    const cluster = await store.clusters.findByName('c');
+    assert.equal(cluster?.lastSeenAt?.toISOString(), later.toISOString());
+    assert.equal(cluster?.kubernetesVersion, 'v1.30.0');
+    assert.equal(cluster?.nodeCount, 2);
+    assert.equal(await store.clusters.recordSeen('nope', { at: later }), false);
+  },
+);
+
+storeTest(
+  'revoking a refresh token succeeds once, so two concurrent rotations cannot both win',
+  async (store) => {
+    await store.users.create({ id: 'u1', username: 'a', passwordHash: null, roles: [], createdAt: now });
+    await store.refreshTokens.insert({
+      id: 'rt',
+      tokenHash: 'h',
+      userId: 'u1',
+      familyId: 'f',
+      createdAt: now,
+      expiresAt: now,
+      revokedAt: null,
+    });
+    const results = await Promise.all([
+      store.refreshTokens.revoke('rt', now),
+      store.refreshTokens.revoke('rt', now),
+    ]);
+    assert.deepEqual(results.sort(), [false, true]);
+  },
+);
