@@ -3,11 +3,9 @@
  * plugin is run by kubectl and by kgate's runner, and both must hand it the same
  * KUBERNETES_EXEC_INFO; the token the plugin prints must reach the server as a bearer token.
  */
-// @peculiar/x509 needs the Reflect metadata API at load time; this import must stay first.
-import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID, webcrypto } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:https';
@@ -25,43 +23,16 @@ import {
   runExecPlugin,
 } from '@kgate/core/exec-credential';
 import { kubectlPath } from '@kgate/testkit/kubectl';
-import * as x509 from '@peculiar/x509';
+import { localServerTls } from '@kgate/testkit/tls';
 import { stringify } from 'yaml';
 
 const run = promisify(execFile);
-
-async function selfSignedServerCert(): Promise<{ cert: string; key: string }> {
-  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      name: 'CN=kgate-test-apiserver',
-      keys,
-      signingAlgorithm: algorithm,
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + 3600_000),
-      extensions: [
-        new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign,
-          true,
-        ),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }]),
-      ],
-    },
-    webcrypto,
-  );
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
-  const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
-  return { cert: cert.toString('pem'), key };
-}
 
 test('kubectl and kgate hand an exec plugin the same KUBERNETES_EXEC_INFO, and kubectl sends its token', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'kgate-exec-kubectl-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
 
-  const { cert, key } = await selfSignedServerCert();
+  const { ca, cert, key } = await localServerTls();
   const seen: { path: string | undefined; authorization: string | undefined }[] = [];
   const server = createServer({ cert, key }, (req, res) => {
     seen.push({ path: req.url, authorization: req.headers.authorization });
@@ -95,7 +66,7 @@ process.stdout.write(JSON.stringify({ apiVersion, kind: 'ExecCredential', status
 
   const cluster: KubeconfigClusterFields = {
     server: `https://127.0.0.1:${port}`,
-    'certificate-authority-data': Buffer.from(cert).toString('base64'),
+    'certificate-authority-data': Buffer.from(ca).toString('base64'),
     'disable-compression': true,
     extensions: [
       {

@@ -3,9 +3,7 @@
  * API (discovery, GET pod, the pod subresources) to route requests to the streaming
  * handlers, plus WebSocket and SPDY clients that play kubectl's part.
  */
-import 'reflect-metadata';
 import { execFile } from 'node:child_process';
-import { webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, request, type Server } from 'node:https';
@@ -13,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import * as x509 from '@peculiar/x509';
+import { localServerTls } from '@kgate/testkit/tls';
 import { WebSocket } from 'ws';
 import {
   handlePodLog,
@@ -22,34 +20,6 @@ import {
   PodRuntime,
   type PodRuntimeOptions,
 } from '../src/apiserver/streaming/index.ts';
-
-const crypto = webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0];
-
-export interface ServingCert {
-  cert: string;
-  key: string;
-}
-
-export async function selfSignedCert(): Promise<ServingCert> {
-  x509.cryptoProvider.set(crypto);
-  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: 'CN=127.0.0.1',
-    keys,
-    signingAlgorithm: algorithm,
-    notBefore: new Date(Date.now() - 3_600_000),
-    notAfter: new Date(Date.now() + 86_400_000),
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }]),
-    ],
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
-  const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.replace(/.{1,64}/g, '$&\n')}-----END PRIVATE KEY-----\n`;
-  return { cert: cert.toString('pem'), key };
-}
 
 export interface StreamingServer {
   url: string;
@@ -66,7 +36,7 @@ const podPath = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)(?:\/(log|exec|at
 
 /** Starts the small API server on 127.0.0.1:0. */
 export async function startStreamingServer(options: PodRuntimeOptions = {}): Promise<StreamingServer> {
-  const { cert, key } = await selfSignedCert();
+  const { ca, cert, key } = await localServerTls();
   const runtime = new PodRuntime(options);
   const pods = new Map<string, PodRef>();
   const find = (url: URL) => {
@@ -109,7 +79,7 @@ export async function startStreamingServer(options: PodRuntimeOptions = {}): Pro
   return {
     url: `https://127.0.0.1:${port}`,
     port,
-    ca: cert,
+    ca,
     runtime,
     pods,
     addPod(pod) {
