@@ -96,7 +96,11 @@ export function failureStatus(
  * const { headers, body } = statusResponse(failureStatus('Forbidden', 'no'));
  * ```
  */
-export function statusResponse(status: StatusObject): { code: number; headers: Record<string, string>; body: Buffer } {
+export function statusResponse(status: StatusObject): {
+  code: number;
+  headers: Record<string, string>;
+  body: Buffer;
+} {
   const body = Buffer.from(JSON.stringify(status));
   return {
     code: status.code,
