@@ -1,0 +1,140 @@
+/**
+ * One process of the gateway benchmark (bench/gateway.ts starts them):
+ *
+ *   node bench/gateway-node.ts cluster   the API server fixture with a ConfigMap to GET
+ *   node bench/gateway-node.ts central [--reuse-seconds N] [--cache-identities-ms N]
+ *                                        central's agent port and user port (/k8s/…)
+ *
+ * Each prints one JSON line with what the others need, then serves until stdin closes.
+ */
+import { randomBytes } from 'node:crypto';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { createCertificateAuthority, issueServerCertificate } from '@kgate/core/pki';
+import { startApiServer } from '@kgate/testkit/apiserver';
+import {
+  TestClusters,
+  TestJoinTokens,
+  TestPresence,
+  TestUsers,
+} from '../packages/agent/test/support/ports.ts';
+import { createK8sProxy } from '../packages/central/src/proxy/index.ts';
+import { createAssertionSigner, createTunnelServer } from '../packages/central/src/tunnel/index.ts';
+
+const agentUser = 'system:serviceaccount:kgate-system:kgate-agent';
+
+async function cluster(): Promise<() => Promise<void>> {
+  const saToken = `sa-${randomBytes(16).toString('hex')}`;
+  const directToken = `direct-${randomBytes(16).toString('hex')}`;
+  const server = await startApiServer({
+    tokens: [
+      { token: saToken, user: agentUser, groups: ['system:serviceaccounts'] },
+      // The direct client gets the same groups central asserts for the benchmark user.
+      { token: directToken, user: 'bench', groups: ['kgate:authenticated', 'kgate:role:admin'] },
+    ],
+    rbac: [
+      {
+        subjects: [{ kind: 'User', name: agentUser }],
+        verbs: ['impersonate'],
+        apiGroups: [''],
+        resources: ['users', 'groups'],
+      },
+      {
+        subjects: [{ kind: 'User', name: agentUser }],
+        verbs: ['get', 'list'],
+        apiGroups: [''],
+        resources: ['nodes'],
+      },
+      {
+        subjects: [{ kind: 'Group', name: 'kgate:role:admin' }],
+        verbs: ['*'],
+        apiGroups: ['*'],
+        resources: ['*'],
+      },
+    ],
+  });
+  server.store.create({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'x', namespace: 'default' },
+    data: { greeting: 'hello from the benchmark', size: 'x'.repeat(256) },
+  });
+  process.stdout.write(`${JSON.stringify({ url: server.url, caPem: server.caPem, saToken, directToken })}\n`);
+  return () => server.close();
+}
+
+async function central(args: string[]): Promise<() => Promise<void>> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'reuse-seconds': { type: 'string', default: '0' },
+      'cache-identities-ms': { type: 'string', default: '0' },
+    },
+  });
+  const ca = await createCertificateAuthority({ commonName: 'kgate bench CA' });
+  const serving = await issueServerCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  const clusterRef = { clusterId: 'bench-id', clusterName: 'bench' };
+  const joinToken = `join-${randomBytes(24).toString('base64url')}`;
+  const users = new TestUsers();
+  const joinTokens = new TestJoinTokens();
+  joinTokens.add(joinToken, clusterRef);
+  const clusters = new TestClusters();
+  clusters.add(clusterRef);
+  const signer = await createAssertionSigner({ reuseSeconds: Number(values['reuse-seconds']) });
+  const tunnel = createTunnelServer({
+    tls: { cert: serving.certPem, key: serving.keyPem },
+    agents: joinTokens,
+    presence: new TestPresence(),
+    signer,
+  });
+  const tunnelPort = (await tunnel.listen(0, '127.0.0.1')).port;
+  const proxy = createK8sProxy({
+    users,
+    clusters,
+    tunnel,
+    signer,
+    cacheIdentitiesMs: Number(values['cache-identities-ms']),
+  });
+  const server = https.createServer({ cert: serving.certPem, key: serving.keyPem });
+  server.on('request', (req, res) =>
+    proxy.matches(req.url) ? proxy.handleRequest(req, res) : res.writeHead(404).end(),
+  );
+  server.on('upgrade', (req, socket, head) =>
+    proxy.matches(req.url) ? proxy.handleUpgrade(req, socket, head) : socket.destroy(),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const userPort = (server.address() as AddressInfo).port;
+  process.stdout.write(
+    `${JSON.stringify({
+      centralUrl: `https://127.0.0.1:${userPort}`,
+      tunnelUrl: `https://127.0.0.1:${tunnelPort}`,
+      caPem: ca.certPem,
+      userToken: await users.token('bench', ['admin'], 3600),
+      joinToken,
+      clusterName: clusterRef.clusterName,
+    })}\n`,
+  );
+  return async () => {
+    await tunnel.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+}
+
+const role = process.argv[2];
+const stop =
+  role === 'cluster'
+    ? await cluster()
+    : role === 'central'
+      ? await central(process.argv.slice(3))
+      : undefined;
+if (stop === undefined) {
+  process.stderr.write('usage: node bench/gateway-node.ts cluster|central\n');
+  process.exit(2);
+}
+// The parent ends the process by closing stdin, so nothing outlives the benchmark.
+process.stdin.resume();
+process.stdin.on('end', () => {
+  void stop().finally(() => process.exit(0));
+});

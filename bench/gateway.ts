@@ -1,0 +1,301 @@
+/**
+ * Gateway benchmark: the same GET through central (user → central → tunnel → agent →
+ * API server) and directly to the API server, side by side in one run, each side in
+ * its own process as in production (fixture, central, a real kgate-agent, and this
+ * client). Prints p50/p99 latency at 1 request in flight and throughput at 32.
+ *
+ *   npx node bench/gateway.ts [--seconds N]   (default 3 s per measurement; ~40 s in all)
+ *
+ * Targets: p50 through ÷ direct ≤ 1.5; throughput through ÷ direct ≥ 0.5.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+
+const root = path.resolve(import.meta.dirname, '..');
+const node = path.join(root, 'node_modules', '.bin', 'node');
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' } } });
+const seconds = Math.min(Math.max(Number(values.seconds) || 3, 1), 30);
+const resourcePath = '/api/v1/namespaces/default/configmaps/x';
+
+const children: ChildProcess[] = [];
+
+/** CPU time (user + system) a process has used, in ms; from /proc, so Linux only (NaN elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  } catch {
+    return Number.NaN;
+  }
+}
+let clockTicks = 100;
+try {
+  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {
+  // keep Linux's usual 100
+}
+
+function start<T>(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<T & { pid: number | undefined }> {
+  const child = spawn(node, args, {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
+      ...env,
+    },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => resolve({ ...(JSON.parse(line) as T), pid: child.pid }));
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+interface Target {
+  name: string;
+  /** The processes serving this path (besides the API server): central and agent. */
+  pids: { central?: number | undefined; agent?: number | undefined };
+  base: string;
+  token: string;
+  agent: https.Agent;
+}
+
+function get(target: Target): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    https
+      .get(
+        `${target.base}${resourcePath}`,
+        {
+          agent: target.agent,
+          headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve(performance.now() - started)
+              : reject(new Error(`${target.name}: HTTP ${res.statusCode}`)),
+          );
+        },
+      )
+      .on('error', reject);
+  });
+}
+
+async function latency(target: Target, ms: number): Promise<{ p50: number; p99: number; n: number }> {
+  const samples: number[] = [];
+  const end = performance.now() + ms;
+  while (performance.now() < end) samples.push(await get(target));
+  samples.sort((a, b) => a - b);
+  const at = (q: number) =>
+    samples[Math.min(samples.length - 1, Math.floor(samples.length * q))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99), n: samples.length };
+}
+
+async function throughput(target: Target, ms: number, concurrency = 32): Promise<number> {
+  let done = 0;
+  const end = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await get(target);
+        done++;
+      }
+    }),
+  );
+  return done / (ms / 1000);
+}
+
+async function waitUntilServing(target: Target, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await get(target);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+interface CentralInfo {
+  centralUrl: string;
+  tunnelUrl: string;
+  caPem: string;
+  userToken: string;
+  joinToken: string;
+  clusterName: string;
+}
+
+/** Starts a central process and a real kgate-agent connected to it; returns the proxied target. */
+async function startCentralAndAgent(
+  name: string,
+  centralArgs: string[],
+  kubeconfig: string,
+): Promise<Target> {
+  const central = await start<CentralInfo>(['bench/gateway-node.ts', 'central', ...centralArgs]);
+  const caFile = path.join(dir, `central-ca-${children.length}.crt`);
+  await writeFile(caFile, central.caPem);
+  const agentArgs = ['packages/agent/bin/kgate-agent.ts', '--central-url', central.tunnelUrl];
+  agentArgs.push('--cluster-name', central.clusterName, '--central-ca', caFile, '--kubeconfig', kubeconfig);
+  agentArgs.push('--log-level', 'warn');
+  const agent = spawn(node, agentArgs, {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
+      AGENT_TOKEN: central.joinToken,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(agent);
+  const target: Target = {
+    name,
+    pids: { central: central.pid, agent: agent.pid },
+    base: `${central.centralUrl}/k8s/${central.clusterName}`,
+    token: central.userToken,
+    agent: new https.Agent({ keepAlive: true, ca: central.caPem, maxSockets: 64 }),
+  };
+  await waitUntilServing(target, 20_000);
+  return target;
+}
+
+interface Measured {
+  p50: number;
+  p99: number;
+  rps: number;
+  /** CPU µs per request at 32 in flight, by process. */
+  cpu: { client: number; central: number; agent: number; apiserver: number };
+}
+
+let fixturePid: number | undefined;
+
+async function measure(target: Target, ms: number): Promise<Measured> {
+  const { p50, p99 } = await latency(target, ms);
+  const before = {
+    client: process.cpuUsage(),
+    central: cpuMs(target.pids.central),
+    agent: cpuMs(target.pids.agent),
+    apiserver: cpuMs(fixturePid),
+  };
+  const rps = await throughput(target, ms);
+  const requests = (rps * ms) / 1000;
+  const clientUs = process.cpuUsage(before.client);
+  const per = (used: number) => (used * 1000) / requests;
+  return {
+    p50,
+    p99,
+    rps,
+    cpu: {
+      client: (clientUs.user + clientUs.system) / requests,
+      central: per(cpuMs(target.pids.central) - before.central),
+      agent: per(cpuMs(target.pids.agent) - before.agent),
+      apiserver: per(cpuMs(fixturePid) - before.apiserver),
+    },
+  };
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'kgate-bench-'));
+try {
+  const cluster = await start<{ url: string; caPem: string; saToken: string; directToken: string }>([
+    'bench/gateway-node.ts',
+    'cluster',
+  ]);
+  const kubeconfig = path.join(dir, 'agent-kubeconfig');
+  await writeFile(
+    kubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        { name: 'c', cluster: { server: cluster.url, 'certificate-authority-data': btoa(cluster.caPem) } },
+      ],
+      users: [{ name: 'agent', user: { token: cluster.saToken } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'agent' } }],
+      'current-context': 'c',
+    }),
+    { mode: 0o600 },
+  );
+  fixturePid = cluster.pid;
+  const direct: Target = {
+    name: 'direct',
+    pids: {},
+    base: cluster.url,
+    token: cluster.directToken,
+    agent: new https.Agent({ keepAlive: true, ca: cluster.caPem, maxSockets: 64 }),
+  };
+  // The default central (an ES256 assertion signed and verified per request, the user's
+  // token verified per request) and one with both cached for 10 s.
+  const perRequest = await startCentralAndAgent('through central', [], kubeconfig);
+  const cached = await startCentralAndAgent(
+    'through central, cached',
+    ['--reuse-seconds', '10', '--cache-identities-ms', '10000'],
+    kubeconfig,
+  );
+  const targets = [direct, perRequest, cached];
+  // Warm up every path (JIT, connection pools, idle tunnel streams).
+  for (const target of targets) {
+    await latency(target, 500);
+    await throughput(target, 500);
+  }
+  const ms = seconds * 1000;
+  const results: Measured[] = [];
+  for (const target of targets) results.push(await measure(target, ms));
+  const [d] = results;
+  if (d === undefined) throw new Error('no measurement');
+
+  const f = (n: number, digits: number) => n.toFixed(digits).padStart(8);
+  console.log(
+    `GET ${resourcePath}; ${seconds} s per measurement; ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(1)}`,
+  );
+  console.log(`${'path'.padEnd(26)}  p50 ms  p99 ms   req/s  p50 ÷ direct  req/s ÷ direct`);
+  results.forEach((r, i) => {
+    const name = (targets[i]?.name ?? '').padEnd(26);
+    const ratios = i === 0 ? '' : `${f(r.p50 / d.p50, 2)}      ${f(r.rps / d.rps, 2)}`;
+    console.log(`${name}${f(r.p50, 3)}${f(r.p99, 3)}${f(r.rps, 0)}  ${ratios}`);
+  });
+  console.log('targets: p50 ÷ direct ≤ 1.5 (1 request in flight), req/s ÷ direct ≥ 0.5 (32 in flight)');
+  console.log(`\nCPU µs per request at 32 in flight${clockTicks === 100 ? ' (10 ms clock ticks)' : ''}`);
+  console.log(`${'path'.padEnd(26)}  client central   agent  apiserver   total`);
+  results.forEach((r, i) => {
+    const c = r.cpu;
+    const total = [c.client, c.central, c.agent, c.apiserver]
+      .filter((x) => !Number.isNaN(x))
+      .reduce((a, b) => a + b, 0);
+    const cell = (x: number) => (Number.isNaN(x) ? '       -' : f(x, 0));
+    console.log(
+      `${(targets[i]?.name ?? '').padEnd(26)}${cell(c.client)}${cell(c.central)}${cell(c.agent)}   ${cell(c.apiserver)}${cell(total)}`,
+    );
+  });
+} finally {
+  // Ask each process to stop (stdin closes, or SIGTERM for the agent); kill what lingers.
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      if (child.stdin !== null) child.stdin.end();
+      else child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,284 @@
+/**
+ * The agent's side of one Proxy call: verify the assertion, send the request to the
+ * apiserver as the asserted user, and stream the response (or the upgraded
+ * connection) back, with backpressure both ways and nothing buffered whole.
+ *
+ * Security rules kept here: redirects are never followed (node's client does not
+ * follow; a 3xx goes back as is); only SPDY/3.1 and websocket upgrades are attempted,
+ * each on a connection of its own that is destroyed after a non-101 answer
+ * (CVE-2018-1002105), so the agent's credential never outlives a refused upgrade.
+ */
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import { failureStatus, type StatusObject, statusResponse } from '@kgate/core/k8s-status';
+import type { ApiServerTarget } from '../apiserver/target.ts';
+import type { Logger } from '../log.ts';
+import { type AssertedIdentity, AssertionError, type AssertionVerifier } from '../tunnel/assertion.ts';
+import {
+  type FrameChannel,
+  type Open,
+  type ProxyFrame,
+  type ProxyFrameInit,
+  pairsFromRaw,
+} from '../tunnel/proto.ts';
+import { apiserverRequestHeaders, requestedUpgrade } from './headers.ts';
+
+/** What an exchange needs from the agent. */
+export interface ExchangeContext {
+  target: ApiServerTarget;
+  /** Pooled keep-alive connections for plain requests. */
+  agent: https.Agent;
+  verifier: AssertionVerifier;
+  clusterName: string;
+  logger: Logger;
+}
+
+export class AgentExchange {
+  readonly #channel: FrameChannel;
+  readonly #context: ExchangeContext;
+  #request: ClientRequest | undefined;
+  #response: IncomingMessage | undefined;
+  #socket: Duplex | undefined;
+  /** Client bytes of an upgrade that arrived before the apiserver's 101. */
+  #early: Uint8Array[] | undefined;
+  #refused = false;
+  #sentEnd = false;
+  #receivedEnd = false;
+  #done = false;
+
+  constructor(channel: FrameChannel, context: ExchangeContext) {
+    this.#channel = channel;
+    this.#context = context;
+  }
+
+  /** Serves the call whose first frame (`open`, maybe with body and `end`) is `first`. */
+  start(first: ProxyFrame & { open: Open }): void {
+    this.#channel.setHandlers({
+      onFrame: (frame) => this.#onFrame(frame),
+      onClose: (error) => this.#abort(error?.message ?? 'central closed the stream'),
+    });
+    // Body frames wait in the channel until the apiserver request exists.
+    this.#channel.pause();
+    const { open } = first;
+    this.#context.verifier.verify(open.assertion, open.requestId).then(
+      (identity) => {
+        if (this.#done) return;
+        this.#forward(open, identity);
+        this.#onFrame({ ...first, open: undefined });
+        this.#channel.resume();
+      },
+      (error: unknown) => {
+        if (this.#done) return;
+        const reason =
+          error instanceof AssertionError ? error.message : 'the identity assertion could not be checked';
+        this.#context.logger.warn('request refused', { requestId: open.requestId, reason });
+        this.#refuse(failureStatus('Forbidden', `kgate-agent refused the request: ${reason}`));
+        this.#onFrame({ ...first, open: undefined });
+        this.#channel.resume();
+      },
+    );
+  }
+
+  #forward(open: Open, identity: AssertedIdentity): void {
+    const { target } = this.#context;
+    let upgrade: string | undefined;
+    if (open.upgrade) {
+      const asked = requestedUpgrade(open.headers);
+      if (asked === undefined || asked === null) {
+        this.#refuse(failureStatus('BadRequest', 'kgate-agent carries only SPDY/3.1 and websocket upgrades'));
+        return;
+      }
+      upgrade = asked;
+    }
+    const headers = apiserverRequestHeaders(open.headers, identity, target.authorization(), upgrade);
+    const base = target.url.pathname.replace(/\/$/, '');
+    const options: https.RequestOptions = {
+      protocol: 'https:',
+      hostname: target.url.hostname.replace(/^\[|\]$/g, ''),
+      port: target.url.port || 443,
+      method: open.method,
+      path: `${base}${open.path}`,
+      headers,
+    };
+    if (upgrade === undefined) options.agent = this.#context.agent;
+    else Object.assign(options, target.tls, { agent: false });
+    const request = https.request(options);
+    this.#request = request;
+    request.on('response', (response) => this.#onResponse(response, upgrade !== undefined));
+    request.on('upgrade', (response, socket, head) => this.#onUpgrade(response, socket, head));
+    request.on('error', (error) => this.#onRequestError(error));
+    request.on('drain', () => this.#channel.resume());
+    if (upgrade !== undefined) {
+      // An upgrade request has no body: send it now; client bytes wait for the 101.
+      this.#early = [];
+      request.end();
+    }
+  }
+
+  #onFrame(frame: ProxyFrame): void {
+    if (this.#done) return;
+    if (frame.reset !== undefined) {
+      this.#abort(`central reset the request: ${frame.reset.reason}`);
+      return;
+    }
+    if (frame.data.length > 0 && this.#early !== undefined && this.#socket === undefined)
+      this.#early.push(frame.data);
+    else if (frame.data.length > 0) {
+      const sink = this.#socket ?? this.#request;
+      if (sink !== undefined && !this.#refused && !sink.write(frame.data)) {
+        this.#channel.pause();
+        if (sink === this.#socket) sink.once('drain', () => this.#channel.resume());
+      }
+    }
+    if (frame.end && !this.#receivedEnd) {
+      this.#receivedEnd = true;
+      if (this.#socket !== undefined) this.#socket.end();
+      else if (this.#request !== undefined && !this.#refused && this.#early === undefined)
+        this.#request.end();
+      this.#finishIfDone();
+    }
+  }
+
+  #onResponse(response: IncomingMessage, upgradeRefused: boolean): void {
+    this.#response = response;
+    if (upgradeRefused) {
+      // CVE-2018-1002105: the connection never carries anything after this response.
+      const socket = response.socket;
+      const close = () => {
+        socket?.destroy();
+        this.#request?.destroy();
+      };
+      response.once('end', close);
+      response.once('close', close);
+    }
+    // The body that arrived with the head (a whole small response, usually) leaves in
+    // the same frame: the parser has pushed it by the time microtasks run.
+    queueMicrotask(() => {
+      if (this.#done) {
+        response.destroy();
+        return;
+      }
+      const parts: Buffer[] = [];
+      for (
+        let chunk = response.read() as Buffer | null;
+        chunk !== null;
+        chunk = response.read() as Buffer | null
+      )
+        parts.push(chunk);
+      const complete = response.complete;
+      const frame: ProxyFrameInit = {
+        head: { status: response.statusCode ?? 502, headers: pairsFromRaw(response.rawHeaders) },
+        end: complete,
+      };
+      if (parts.length > 0) frame.data = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      this.#send(frame);
+      if (complete) {
+        this.#sentEnd = true;
+        response.resume();
+        this.#finishIfDone();
+        return;
+      }
+      response.on('data', (chunk: Buffer) => {
+        if (!this.#send({ data: chunk })) {
+          response.pause();
+          this.#channel.onDrain(() => response.resume());
+        }
+      });
+      response.on('end', () => this.#sendEnd());
+      response.on('error', (error) => this.#abort(`the apiserver response failed: ${error.message}`));
+      response.on('aborted', () => this.#abort('the apiserver aborted the response'));
+    });
+  }
+
+  #onUpgrade(response: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.#done) {
+      socket.destroy();
+      return;
+    }
+    this.#socket = socket;
+    const frame: ProxyFrameInit = {
+      head: { status: response.statusCode ?? 101, headers: pairsFromRaw(response.rawHeaders) },
+    };
+    if (head.length > 0) frame.data = head;
+    this.#send(frame);
+    for (const early of this.#early ?? []) socket.write(early);
+    if (this.#receivedEnd) socket.end();
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.#send({ data: chunk })) {
+        socket.pause();
+        this.#channel.onDrain(() => socket.resume());
+      }
+    });
+    socket.on('end', () => this.#sendEnd());
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.#sendEnd();
+      // The apiserver is gone: nothing central still sends can be delivered.
+      if (!this.#receivedEnd) this.#finish();
+    });
+  }
+
+  #onRequestError(error: Error): void {
+    if (this.#done) return;
+    if (this.#response === undefined && this.#socket === undefined) {
+      this.#context.logger.warn('apiserver unreachable', { error: error.message });
+      this.#refuse(
+        failureStatus(
+          'ServiceUnavailable',
+          `kgate-agent could not reach the API server of cluster "${this.#context.clusterName}": ${error.message}`,
+        ),
+      );
+      return;
+    }
+    this.#abort(`the apiserver request failed: ${error.message}`);
+  }
+
+  /** Answers with a Status instead of forwarding; the request body, if any, is dropped. */
+  #refuse(status: StatusObject): void {
+    this.#refused = true;
+    const { code, headers, body } = statusResponse(status);
+    this.#send({
+      head: { status: code, headers: Object.entries(headers).map(([name, value]) => ({ name, value })) },
+      data: body,
+      end: true,
+    });
+    this.#sentEnd = true;
+    this.#finishIfDone();
+  }
+
+  #send(frame: ProxyFrameInit): boolean {
+    return this.#channel.send(frame);
+  }
+
+  #sendEnd(): void {
+    if (this.#sentEnd || this.#done) return;
+    this.#sentEnd = true;
+    this.#send({ end: true });
+    this.#finishIfDone();
+  }
+
+  #finishIfDone(): void {
+    if (this.#sentEnd && this.#receivedEnd) this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#channel.end();
+  }
+
+  /** Drops everything: the apiserver request, its response or upgraded socket, and the call. */
+  #abort(reason: string): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#context.logger.debug('request aborted', { reason });
+    this.#request?.destroy();
+    this.#response?.destroy();
+    this.#socket?.destroy();
+    if (!this.#channel.closed) {
+      this.#send({ reset: { reason } });
+      this.#channel.end();
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Central's Kubernetes API proxy: `/k8s/<cluster>/…` for an unmodified kubectl. Mount
+ * {@link K8sProxy.handleRequest} on the HTTPS server's `request` event and
+ * {@link K8sProxy.handleUpgrade} on its `upgrade` event (HTTP/1.1; kubectl's upgrades
+ * need it) for URLs where {@link K8sProxy.matches} is true.
+ *
+ * Ports to wire: {@link UserAuthenticator}, {@link ClusterDirectory},
+ * {@link RequestRecorder} (audit), optional {@link ProxyAuthorizer} (central RBAC).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { failureStatus, sendStatus, statusResponse } from '@kgate/core/k8s-status';
+import type { AssertionSigner, TunnelLogger } from '../tunnel/ports.ts';
+import { silentLogger } from '../tunnel/ports.ts';
+import { parseProxyUrl } from './admit.ts';
+import type { ProxyDeps, ProxyTunnel } from './context.ts';
+import { cachingAuthenticator } from './identity-cache.ts';
+import type { ClusterDirectory, ProxyAuthorizer, RequestRecorder, UserAuthenticator } from './ports.ts';
+import { proxyRequest } from './request.ts';
+import { proxyUpgrade } from './upgrade.ts';
+
+export type { ProxyTunnel } from './context.ts';
+export type {
+  ClusterDirectory,
+  ProxyAuthorizer,
+  ProxyRecord,
+  RequestRecorder,
+  UserAuthenticator,
+} from './ports.ts';
+
+/** Options of {@link createK8sProxy}. */
+export interface K8sProxyOptions {
+  users: UserAuthenticator;
+  clusters: ClusterDirectory;
+  /** The tunnel server (`createTunnelServer(...)`), or anything with the same two methods. */
+  tunnel: ProxyTunnel;
+  signer: AssertionSigner;
+  recorder?: RequestRecorder;
+  authorizer?: ProxyAuthorizer;
+  /** URL prefix. Default `/k8s/`. */
+  prefix?: string;
+  /**
+   * Remember a verified bearer token for this long instead of asking `users` on every
+   * request. Default 0 (ask every time). A revoked token keeps working this long.
+   */
+  cacheIdentitiesMs?: number;
+  /** How long a request waits for a free agent stream. Default 10 s. */
+  streamTimeoutMs?: number;
+  logger?: TunnelLogger;
+}
+
+/** The handlers to mount. */
+export interface K8sProxy {
+  /** Whether a request URL belongs to the proxy (starts with the prefix). */
+  matches(url: string | undefined): boolean;
+  /** `request` handler for URLs under the prefix. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** `upgrade` handler for URLs under the prefix. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+/**
+ * Creates the proxy.
+ *
+ * @example
+ * ```ts
+ * const proxy = createK8sProxy({ users, clusters, tunnel, signer, recorder });
+ * server.on('request', (req, res) => proxy.matches(req.url) ? proxy.handleRequest(req, res) : api(req, res));
+ * server.on('upgrade', (req, socket, head) => proxy.matches(req.url) ? proxy.handleUpgrade(req, socket, head) : socket.destroy());
+ * ```
+ */
+export function createK8sProxy(options: K8sProxyOptions): K8sProxy {
+  const prefix = options.prefix ?? '/k8s/';
+  const cacheMs = options.cacheIdentitiesMs ?? 0;
+  const deps: ProxyDeps = {
+    users: cacheMs > 0 ? cachingAuthenticator(options.users, cacheMs) : options.users,
+    clusters: options.clusters,
+    isConnected: (clusterId) => options.tunnel.isConnected(clusterId),
+    tunnel: options.tunnel,
+    signer: options.signer,
+    recorder: options.recorder,
+    logger: options.logger ?? silentLogger,
+    streamTimeoutMs: options.streamTimeoutMs ?? 10_000,
+    newRequestId: randomUUID,
+    now: () => performance.now(),
+  };
+  if (options.authorizer !== undefined) deps.authorizer = options.authorizer;
+  const notFound = (url: string) =>
+    failureStatus('NotFound', `no cluster is named in ${url.split('?')[0] ?? url}`);
+
+  return {
+    matches: (url) => url?.startsWith(prefix) === true,
+    handleRequest(req, res) {
+      const url = req.url ?? '';
+      const target = parseProxyUrl(url, prefix);
+      if (target === undefined) {
+        sendStatus(res, notFound(url));
+        return;
+      }
+      proxyRequest(deps, req, res, target).catch((error: unknown) => {
+        deps.logger.warn('proxied request failed', { error: String(error) });
+        if (!res.headersSent)
+          sendStatus(res, failureStatus('InternalError', 'kgate-central failed to proxy the request'));
+        else res.destroy();
+      });
+    },
+    handleUpgrade(req, socket, head) {
+      const url = req.url ?? '';
+      const target = parseProxyUrl(url, prefix);
+      if (target === undefined) {
+        const { code, headers, body } = statusResponse(notFound(url));
+        const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`);
+        socket.end(
+          `HTTP/1.1 ${code} Not Found\r\n${lines.join('')}Connection: close\r\n\r\n${body.toString()}`,
+        );
+        return;
+      }
+      proxyUpgrade(deps, req, socket, head, target).catch((error: unknown) => {
+        deps.logger.warn('proxied upgrade failed', { error: String(error) });
+        socket.destroy();
+      });
+    },
+  };
+}

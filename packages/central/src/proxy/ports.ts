@@ -1,0 +1,62 @@
+/**
+ * What the Kubernetes API proxy needs from the rest of central, as small interfaces
+ * the lead wires to the auth, store, RBAC and audit implementations.
+ */
+import type { RequestInfo } from '@kgate/core/request-info';
+import type { ClusterRef, Identity } from '../tunnel/ports.ts';
+
+/** Turns a bearer token (central's own JWT or API token) into a user. */
+export interface UserAuthenticator {
+  /** The user, or `null` when the token is unknown, expired or revoked. */
+  authenticate(bearerToken: string): Promise<Identity | null>;
+}
+
+/** Clusters registered in central's store. */
+export interface ClusterDirectory {
+  /** The cluster named `name`, or `null` when central has none by that name. */
+  lookup(name: string): Promise<ClusterRef | null>;
+}
+
+/** Central's own RBAC, the outer gate (the cluster's RBAC still applies after it). */
+export interface ProxyAuthorizer {
+  authorize(
+    identity: Identity,
+    cluster: ClusterRef,
+    request: RequestInfo,
+  ): Promise<{ allowed: true } | { allowed: false; reason: string }>;
+}
+
+/** One proxied request, as the audit log will keep it. */
+export interface ProxyRecord {
+  requestId: string;
+  startedAt: Date;
+  durationMs: number;
+  /** Absent when the request was not authenticated. */
+  userId?: string;
+  username?: string;
+  clusterName: string;
+  /** Absent when the cluster is unknown. */
+  clusterId?: string;
+  method: string;
+  /** The path below `/k8s/<cluster>`, without the query. */
+  path: string;
+  verb: string;
+  apiGroup: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+  /** The HTTP status the client got (101 for an accepted upgrade; 0 if none was sent). */
+  status: number;
+  /** Body bytes from the client, and to the client. */
+  bytesIn: number;
+  bytesOut: number;
+  upgrade: boolean;
+  /** Why the request failed or was refused, when it did. */
+  error?: string;
+}
+
+/** Receives one record per request, when it ends. */
+export interface RequestRecorder {
+  record(entry: ProxyRecord): void | Promise<void>;
+}

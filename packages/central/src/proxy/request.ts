@@ -1,0 +1,150 @@
+/**
+ * A plain (not upgraded) request through the tunnel: body to the agent, response back
+ * to the client, each direction waiting for the other side's buffer to drain, so a
+ * slow reader (a paused watch) slows only its own stream.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { failureStatus, type StatusObject, sendStatus } from '@kgate/core/k8s-status';
+import type { TunnelExchange } from '../tunnel/exchange.ts';
+import type { HeaderPair } from '../tunnel/proto.ts';
+import { NoStreamError } from '../tunnel/session.ts';
+import { admit, type ProxyTarget } from './admit.ts';
+import {
+  clientResponseHeaders,
+  hasBody,
+  type ProxyDeps,
+  RequestTrace,
+  tunnelRequestHeaders,
+} from './context.ts';
+
+function flat(headers: readonly HeaderPair[]): string[] {
+  const out: string[] = [];
+  for (const { name, value } of headers) out.push(name, value);
+  return out;
+}
+
+function refuse(res: ServerResponse, trace: RequestTrace, status: StatusObject): void {
+  trace.status = status.code;
+  trace.error ??= status.message;
+  if (res.headersSent) res.destroy();
+  else sendStatus(res, status);
+  trace.finish();
+}
+
+/** Serves one non-upgrade request under the proxy prefix. */
+export async function proxyRequest(
+  deps: ProxyDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: ProxyTarget,
+): Promise<void> {
+  const trace = new RequestTrace(deps, target, req.method ?? 'GET', false);
+  const decision = await admit(req, target, deps);
+  trace.identity = decision.identity;
+  trace.cluster = decision.cluster;
+  trace.info = decision.info;
+  if (!decision.ok) {
+    req.resume();
+    refuse(res, trace, decision.status);
+    return;
+  }
+  const { identity, cluster } = decision;
+  const assertion = await deps.signer.sign(identity, cluster, trace.requestId);
+  if (res.destroyed) {
+    trace.error = 'the client went away';
+    trace.finish();
+    return;
+  }
+
+  let exchange: TunnelExchange | undefined;
+  let finished = false;
+  const done = () => {
+    if (finished) return;
+    finished = true;
+    trace.finish();
+  };
+  try {
+    exchange = await deps.tunnel.openExchange(
+      cluster.clusterId,
+      {
+        onHead(status, headers) {
+          trace.status = status;
+          res.writeHead(status, flat(clientResponseHeaders(headers)));
+        },
+        onData(data) {
+          trace.bytesOut += data.length;
+          if (!res.write(data)) {
+            exchange?.pause();
+            res.once('drain', () => exchange?.resume());
+          }
+        },
+        onEnd() {
+          res.end();
+        },
+        onError(reason) {
+          trace.error = reason;
+          if (!res.headersSent)
+            refuse(
+              res,
+              trace,
+              failureStatus(
+                'InternalError',
+                `the agent of cluster "${cluster.clusterName}" failed: ${reason}`,
+                {},
+                502,
+              ),
+            );
+          else res.destroy();
+          done();
+        },
+      },
+      deps.streamTimeoutMs,
+    );
+  } catch (error) {
+    if (!(error instanceof NoStreamError)) throw error;
+    req.resume();
+    refuse(
+      res,
+      trace,
+      failureStatus(
+        'ServiceUnavailable',
+        `the agent of cluster "${cluster.clusterName}" is not connected to kgate-central (${error.message})`,
+        { name: cluster.clusterName, kind: 'clusters', retryAfterSeconds: 5 },
+      ),
+    );
+    return;
+  }
+  const active = exchange;
+  res.once('finish', done);
+  res.once('close', () => {
+    // Closed before the response ended: the client went away (Ctrl-C on a watch).
+    if (!res.writableFinished) {
+      trace.error ??= 'the client went away';
+      active.reset('the client went away');
+    }
+    done();
+  });
+
+  const open = {
+    requestId: trace.requestId,
+    method: req.method ?? 'GET',
+    path: target.query === '' ? target.path : `${target.path}?${target.query}`,
+    headers: tunnelRequestHeaders(req, undefined),
+    assertion,
+    upgrade: false,
+  };
+  if (!hasBody(req)) {
+    req.resume();
+    active.open(open, { end: true });
+    return;
+  }
+  active.open(open, { end: false });
+  req.on('data', (chunk: Buffer) => {
+    trace.bytesIn += chunk.length;
+    if (!active.write(chunk)) {
+      req.pause();
+      active.onDrain(() => req.resume());
+    }
+  });
+  req.on('end', () => active.end());
+}

@@ -1,0 +1,23 @@
+/**
+ * Central's side of the agent tunnel: the agent port (Register, Control, Proxy), the
+ * registry of connected agents, and the identity-assertion signer.
+ *
+ * The lead wires the ports: {@link AgentAuthenticator} (join tokens),
+ * {@link ClusterPresenceSink} (cluster status / last_seen), {@link AssertionSigner}
+ * (use {@link createAssertionSigner}).
+ */
+export { type AssertionSignerOptions, assertionType, createAssertionSigner } from './assertion.ts';
+export type { ExchangeHandlers, ExchangeOpen, TunnelExchange } from './exchange.ts';
+export type {
+  AgentAuthenticator,
+  AssertionSigner,
+  ClusterMetadata,
+  ClusterPresenceSink,
+  ClusterRef,
+  Identity,
+  TunnelLogger,
+} from './ports.ts';
+export { silentLogger } from './ports.ts';
+export type { AgentRegistry, AgentSessionInfo } from './registry.ts';
+export { createTunnelServer, type TunnelServer, type TunnelServerOptions } from './server.ts';
+export { NoStreamError } from './session.ts';

@@ -1,0 +1,64 @@
+/**
+ * What the tunnel needs from the rest of central, as small interfaces the lead wires
+ * to the store and auth implementations. Each method may be sync or async.
+ */
+import type { JSONWebKeySet } from 'jose';
+
+/** Who a request runs as, as central's auth decided. */
+export interface Identity {
+  userId: string;
+  username: string;
+  /** Central roles; the agent impersonates one `kgate:role:<role>` group per role. */
+  roles: string[];
+}
+
+/** A cluster as central's store knows it. */
+export interface ClusterRef {
+  clusterId: string;
+  clusterName: string;
+}
+
+/** Checks an agent's join token at registration. */
+export interface AgentAuthenticator {
+  /**
+   * The cluster the token was issued for, or `null` when the token is unknown, revoked,
+   * expired, or issued for another cluster name. Never log `token`.
+   */
+  verifyJoinToken(token: string, clusterName: string): Promise<{ clusterId: string } | null>;
+}
+
+/** What an agent reported about its cluster. */
+export interface ClusterMetadata {
+  kubernetesVersion: string;
+  nodeCount: number;
+  agentVersion: string;
+}
+
+/** Receives a cluster's connection state; the store keeps `status` and `last_seen` from it. */
+export interface ClusterPresenceSink {
+  /** An agent of the cluster registered (also sent when a second agent registers). */
+  connected(event: ClusterRef & ClusterMetadata & { at: Date }): void | Promise<void>;
+  /** A heartbeat arrived (at most once per heartbeat interval per agent). */
+  seen(event: ClusterRef & { at: Date; kubernetesVersion: string; nodeCount: number }): void | Promise<void>;
+  /** The cluster's last agent went away (stream closed, or heartbeats stopped). */
+  disconnected(event: ClusterRef & { at: Date; reason: string }): void | Promise<void>;
+}
+
+/** Signs the short-lived identity assertions the agent verifies. */
+export interface AssertionSigner {
+  /** The `iss` of every assertion. */
+  readonly issuer: string;
+  /** A JWT for one request: `aud` `kgate-agent:<clusterName>`, claims user, groups, rid. */
+  sign(identity: Identity, cluster: ClusterRef, requestId: string): Promise<string>;
+  /** The public keys that verify assertions (sent to agents at registration). */
+  jwks(): JSONWebKeySet;
+}
+
+/** Where the tunnel writes what it does (one JSON object per line is fine). */
+export interface TunnelLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A logger that drops everything. */
+export const silentLogger: TunnelLogger = { info() {}, warn() {} };

@@ -1,0 +1,164 @@
+/**
+ * Central's agent port: an HTTP/2 + TLS server that agents dial. Register and Control
+ * go through ConnectRPC; Proxy streams are taken raw (gRPC framing by hand) and parked
+ * as idle streams of their agent's session until a request needs one.
+ */
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { type ExchangeHandlers, TunnelExchange } from './exchange.ts';
+import {
+  type AgentAuthenticator,
+  type AssertionSigner,
+  type ClusterPresenceSink,
+  silentLogger,
+  type TunnelLogger,
+} from './ports.ts';
+import {
+  grpcContentType,
+  http2MaxSessionMemoryMb,
+  http2Settings,
+  proxyRpcPath,
+  sessionHeader,
+} from './proto.ts';
+import { AgentRegistry } from './registry.ts';
+import { agentServiceRoutes } from './service.ts';
+
+/** Options of {@link createTunnelServer}. */
+export interface TunnelServerOptions {
+  /** Certificate and key of the agent port (PEM). Agents verify them with `--central-ca`. */
+  tls: { cert: string | Buffer; key: string | Buffer };
+  agents: AgentAuthenticator;
+  presence: ClusterPresenceSink;
+  signer: AssertionSigner;
+  /** How often agents heartbeat; a cluster is disconnected after two missed. Default 10 s. */
+  heartbeatIntervalMs?: number;
+  /** Idle Proxy streams kept per agent at most. Default 64. */
+  maxIdleStreams?: number;
+  logger?: TunnelLogger;
+}
+
+/** The running agent port. */
+export interface TunnelServer {
+  readonly registry: AgentRegistry;
+  readonly server: http2.Http2SecureServer;
+  /** Starts listening; port 0 picks a free port. */
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  /** Whether any agent of the cluster is connected. */
+  isConnected(clusterId: string): boolean;
+  /**
+   * Starts one tunnelled request on an agent of the cluster: resolves once a stream is
+   * assigned (send the request with `open()`), rejects with `NoStreamError` when no
+   * agent is connected or none offers a stream within `timeoutMs`.
+   */
+  openExchange(clusterId: string, handlers: ExchangeHandlers, timeoutMs?: number): Promise<TunnelExchange>;
+  /** Ends every session and stops listening. */
+  close(): Promise<void>;
+}
+
+function refuse(stream: http2.ServerHttp2Stream, code: number, message: string): void {
+  if (stream.destroyed) return;
+  stream.respond(
+    {
+      ':status': 200,
+      'content-type': grpcContentType,
+      'grpc-status': String(code),
+      'grpc-message': encodeURI(message),
+    },
+    { endStream: true },
+  );
+}
+
+/**
+ * Creates central's agent port.
+ *
+ * @example
+ * ```ts
+ * const tunnel = createTunnelServer({ tls, agents, presence, signer });
+ * await tunnel.listen(8443);
+ * ```
+ */
+export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
+  const logger = options.logger ?? silentLogger;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
+  const registry = new AgentRegistry({
+    presence: options.presence,
+    logger,
+    heartbeatIntervalMs,
+    maxIdleStreams: options.maxIdleStreams ?? 64,
+  });
+  const connect = connectNodeAdapter({
+    routes: agentServiceRoutes({
+      registry,
+      agents: options.agents,
+      signer: options.signer,
+      heartbeatIntervalMs,
+      logger,
+    }),
+    grpcWeb: false,
+    connect: false,
+  });
+  const server = http2.createSecureServer({
+    cert: options.tls.cert,
+    key: options.tls.key,
+    allowHTTP1: false,
+    settings: http2Settings,
+    maxSessionMemory: http2MaxSessionMemoryMb,
+  });
+  server.on('request', (req, res) => {
+    if (req.url !== proxyRpcPath) {
+      connect(req, res);
+      return;
+    }
+    // Proxy: take the raw stream; the compat request is never read, so it does not
+    // consume the stream's data.
+    const stream = req.stream;
+    stream.on('error', () => {});
+    // The compat response owns the stream's 'wantTrailers'; it sends these when the call ends.
+    res.addTrailers({ 'grpc-status': '0' });
+    const id = req.headers[sessionHeader];
+    const session = registry.session(typeof id === 'string' ? id : undefined);
+    if (session === undefined) {
+      refuse(stream, 16 /* UNAUTHENTICATED */, 'unknown or ended agent session');
+      return;
+    }
+    session.addStream(stream);
+  });
+  // Frames are small and latency-bound: never let Nagle hold one back.
+  server.on('secureConnection', (socket) => socket.setNoDelay(true));
+  server.on('sessionError', (error) => logger.warn('agent connection failed', { error: error.message }));
+  server.on('tlsClientError', (error) => logger.warn('agent TLS handshake failed', { error: error.message }));
+
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+    session.on('error', () => {});
+  });
+
+  return {
+    registry,
+    server,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    isConnected: (clusterId) => registry.isConnected(clusterId),
+    async openExchange(clusterId, handlers, timeoutMs = 10_000) {
+      const { stream } = await registry.acquire(clusterId, timeoutMs);
+      return new TunnelExchange(stream, handlers);
+    },
+    close() {
+      registry.closeAll('central is shutting down');
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const session of sessions) session.destroy();
+      });
+    },
+  };
+}
