@@ -2,12 +2,17 @@
  * One process of the gateway benchmark (bench/gateway.ts starts them):
  *
  *   node bench/gateway-node.ts cluster   the API server fixture with a ConfigMap to GET
- *   node bench/gateway-node.ts central [--reuse-seconds N] [--cache-identities-ms N]
+ *   node bench/gateway-node.ts central [--cache-tokens-ms N] [--cache-identities-ms N]
  *                                        central's agent port and user port (/k8s/…)
+ *   node bench/gateway-node.ts bare-proxy <apiserver URL> <CA PEM file>
+ *                                        the least any extra Node hop costs: an HTTPS
+ *                                        server relaying each request with a keep-alive
+ *                                        HTTPS client, nothing checked (a reference)
  *
  * Each prints one JSON line with what the others need, then serves until stdin closes.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -68,8 +73,9 @@ async function central(args: string[]): Promise<() => Promise<void>> {
   const { values } = parseArgs({
     args,
     options: {
-      'reuse-seconds': { type: 'string', default: '0' },
-      'cache-identities-ms': { type: 'string', default: '0' },
+      // Unset: the proxy's defaults (token signatures cached 60 s, users loaded per request).
+      'cache-tokens-ms': { type: 'string' },
+      'cache-identities-ms': { type: 'string' },
     },
   });
   const ca = await createCertificateAuthority({ commonName: 'kgate bench CA' });
@@ -81,7 +87,7 @@ async function central(args: string[]): Promise<() => Promise<void>> {
   joinTokens.add(joinToken, clusterRef);
   const clusters = new TestClusters();
   clusters.add(clusterRef);
-  const signer = await createAssertionSigner({ reuseSeconds: Number(values['reuse-seconds']) });
+  const signer = createAssertionSigner();
   const tunnel = createTunnelServer({
     tls: { cert: serving.certPem, key: serving.keyPem },
     agents: joinTokens,
@@ -94,7 +100,10 @@ async function central(args: string[]): Promise<() => Promise<void>> {
     clusters,
     tunnel,
     signer,
-    cacheIdentitiesMs: Number(values['cache-identities-ms']),
+    ...(values['cache-tokens-ms'] === undefined ? {} : { cacheTokensMs: Number(values['cache-tokens-ms']) }),
+    ...(values['cache-identities-ms'] === undefined
+      ? {}
+      : { cacheIdentitiesMs: Number(values['cache-identities-ms']) }),
   });
   const server = https.createServer({ cert: serving.certPem, key: serving.keyPem });
   server.on('request', (req, res) =>
@@ -122,15 +131,53 @@ async function central(args: string[]): Promise<() => Promise<void>> {
   };
 }
 
+async function bareProxy(args: string[]): Promise<() => Promise<void>> {
+  const [upstream, caFile] = args;
+  if (upstream === undefined || caFile === undefined)
+    throw new Error('bare-proxy needs <apiserver URL> <CA file>');
+  const ca = await createCertificateAuthority({ commonName: 'kgate bench CA' });
+  const serving = await issueServerCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  const url = new URL(upstream);
+  const pool = new https.Agent({ keepAlive: true, ca: readFileSync(caFile, 'utf8') });
+  const server = https.createServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
+    const out = https.request(
+      {
+        hostname: url.hostname,
+        port: url.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: url.host },
+        agent: pool,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  process.stdout.write(`${JSON.stringify({ url: `https://127.0.0.1:${port}`, caPem: ca.certPem })}\n`);
+  return async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    pool.destroy();
+  };
+}
+
 const role = process.argv[2];
 const stop =
   role === 'cluster'
     ? await cluster()
     : role === 'central'
       ? await central(process.argv.slice(3))
-      : undefined;
+      : role === 'bare-proxy'
+        ? await bareProxy(process.argv.slice(3))
+        : undefined;
 if (stop === undefined) {
-  process.stderr.write('usage: node bench/gateway-node.ts cluster|central\n');
+  process.stderr.write('usage: node bench/gateway-node.ts cluster|central|bare-proxy\n');
   process.exit(2);
 }
 // The parent ends the process by closing stdin, so nothing outlives the benchmark.

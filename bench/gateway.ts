@@ -2,9 +2,13 @@
  * Gateway benchmark: the same GET through central (user → central → tunnel → agent →
  * API server) and directly to the API server, side by side in one run, each side in
  * its own process as in production (fixture, central, a real kgate-agent, and this
- * client). Prints p50/p99 latency at 1 request in flight and throughput at 32.
+ * client). Prints p50/p99 latency at 1 request in flight and throughput at 32, the
+ * latency central adds in absolute terms, and the CPU each process spends per request.
+ * A reference path goes through a bare Node HTTPS relay (one process, no tunnel, no
+ * checks): the least any extra Node hop costs here. The paths are measured in turns, several rounds, and each number is the median of its
+ * rounds, so that load from other processes on the machine hits every path alike.
  *
- *   npx node bench/gateway.ts [--seconds N]   (default 3 s per measurement; ~40 s in all)
+ *   npx node bench/gateway.ts [--seconds N] [--rounds R]   (defaults 2 s, 3 rounds; ~50 s)
  *
  * Targets: p50 through ÷ direct ≤ 1.5; throughput through ÷ direct ≥ 0.5.
  */
@@ -20,8 +24,11 @@ import { stringify } from 'yaml';
 
 const root = path.resolve(import.meta.dirname, '..');
 const node = path.join(root, 'node_modules', '.bin', 'node');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' } } });
-const seconds = Math.min(Math.max(Number(values.seconds) || 3, 1), 30);
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '2' }, rounds: { type: 'string', default: '3' } },
+});
+const seconds = Math.min(Math.max(Number(values.seconds) || 2, 1), 30);
+const rounds = Math.min(Math.max(Math.floor(Number(values.rounds)) || 3, 1), 20);
 const resourcePath = '/api/v1/namespaces/default/configmaps/x';
 
 const children: ChildProcess[] = [];
@@ -241,47 +248,88 @@ try {
     token: cluster.directToken,
     agent: new https.Agent({ keepAlive: true, ca: cluster.caPem, maxSockets: 64 }),
   };
-  // The default central (an ES256 assertion signed and verified per request, the user's
-  // token verified per request) and one with both cached for 10 s.
-  const perRequest = await startCentralAndAgent('through central', [], kubeconfig);
-  const cached = await startCentralAndAgent(
-    'through central, cached',
-    ['--reuse-seconds', '10', '--cache-identities-ms', '10000'],
+  // The default central (an HS256 assertion per request under the agent session's key;
+  // the user's token signature checked once and remembered, the user looked up on every
+  // request) and one that checks the user's token signature (ES256 here) on every request.
+  const byDefault = await startCentralAndAgent('through central', [], kubeconfig);
+  const uncached = await startCentralAndAgent(
+    'central, token per request',
+    ['--cache-tokens-ms', '0'],
     kubeconfig,
   );
-  const targets = [direct, perRequest, cached];
+  const caFile = path.join(dir, 'apiserver-ca.crt');
+  await writeFile(caFile, cluster.caPem);
+  const bare = await start<{ url: string; caPem: string }>([
+    'bench/gateway-node.ts',
+    'bare-proxy',
+    cluster.url,
+    caFile,
+  ]);
+  const bareProxy: Target = {
+    name: 'reference: bare proxy',
+    pids: { central: bare.pid },
+    base: bare.url,
+    token: cluster.directToken,
+    agent: new https.Agent({ keepAlive: true, ca: bare.caPem, maxSockets: 64 }),
+  };
+  const targets = [direct, byDefault, uncached, bareProxy];
   // Warm up every path (JIT, connection pools, idle tunnel streams).
   for (const target of targets) {
     await latency(target, 500);
     await throughput(target, 500);
   }
   const ms = seconds * 1000;
-  const results: Measured[] = [];
-  for (const target of targets) results.push(await measure(target, ms));
+  const runs: Measured[][] = targets.map(() => []);
+  for (let round = 0; round < rounds; round++)
+    for (const [i, target] of targets.entries()) runs[i]?.push(await measure(target, ms));
+  const median = (xs: number[]) => {
+    const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    return sorted.length === 0 ? Number.NaN : (sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN);
+  };
+  const results: Measured[] = runs.map((rs) => ({
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    rps: median(rs.map((r) => r.rps)),
+    cpu: {
+      client: median(rs.map((r) => r.cpu.client)),
+      central: median(rs.map((r) => r.cpu.central)),
+      agent: median(rs.map((r) => r.cpu.agent)),
+      apiserver: median(rs.map((r) => r.cpu.apiserver)),
+    },
+  }));
   const [d] = results;
   if (d === undefined) throw new Error('no measurement');
 
   const f = (n: number, digits: number) => n.toFixed(digits).padStart(8);
+  const name = (i: number) => (targets[i]?.name ?? '').padEnd(26);
   console.log(
-    `GET ${resourcePath}; ${seconds} s per measurement; ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(1)}`,
+    `GET ${resourcePath}; median of ${rounds} rounds of ${seconds} s per measurement; ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(1)}`,
   );
   console.log(`${'path'.padEnd(26)}  p50 ms  p99 ms   req/s  p50 ÷ direct  req/s ÷ direct`);
   results.forEach((r, i) => {
-    const name = (targets[i]?.name ?? '').padEnd(26);
     const ratios = i === 0 ? '' : `${f(r.p50 / d.p50, 2)}      ${f(r.rps / d.rps, 2)}`;
-    console.log(`${name}${f(r.p50, 3)}${f(r.p99, 3)}${f(r.rps, 0)}  ${ratios}`);
+    console.log(`${name(i)}${f(r.p50, 3)}${f(r.p99, 3)}${f(r.rps, 0)}  ${ratios}`);
   });
   console.log('targets: p50 ÷ direct ≤ 1.5 (1 request in flight), req/s ÷ direct ≥ 0.5 (32 in flight)');
-  console.log(`\nCPU µs per request at 32 in flight${clockTicks === 100 ? ' (10 ms clock ticks)' : ''}`);
-  console.log(`${'path'.padEnd(26)}  client central   agent  apiserver   total`);
+  console.log('\nlatency central adds (through − direct), 1 request in flight');
+  console.log(`${'path'.padEnd(26)}  p50 ms  p99 ms`);
+  results.forEach((r, i) => {
+    if (i > 0) console.log(`${name(i)}${f(r.p50 - d.p50, 3)}${f(r.p99 - d.p99, 3)}`);
+  });
+  console.log(
+    `\nCPU µs per request at 32 in flight${clockTicks === 100 ? ' (10 ms clock ticks)' : ''}; the bare proxy's under central`,
+  );
+  console.log(`${'path'.padEnd(26)}  client central   agent  apiserver   total   added`);
+  const directTotal = d.cpu.client + d.cpu.apiserver;
   results.forEach((r, i) => {
     const c = r.cpu;
     const total = [c.client, c.central, c.agent, c.apiserver]
       .filter((x) => !Number.isNaN(x))
       .reduce((a, b) => a + b, 0);
     const cell = (x: number) => (Number.isNaN(x) ? '       -' : f(x, 0));
+    const added = i === 0 ? '' : cell(total - directTotal);
     console.log(
-      `${(targets[i]?.name ?? '').padEnd(26)}${cell(c.client)}${cell(c.central)}${cell(c.agent)}   ${cell(c.apiserver)}${cell(total)}`,
+      `${name(i)}${cell(c.client)}${cell(c.central)}${cell(c.agent)}   ${cell(c.apiserver)}${cell(total)}${added}`,
     );
   });
 } finally {

@@ -48,7 +48,7 @@ step('build (kgate token bundle)', process.execPath, [path.join(root, 'packages/
 if (!onlyTests) {
   const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
   step('typecheck (tsc --noEmit, strict)', bin('tsc'), ['-p', 'tsconfig.json']);
-  step('lint and format (biome check)', bin('biome'), ['check', '.']);
+  step('lint and format (biome check)', bin('biome'), ['check', '--error-on-warnings', '.']);
 }
 
 const patterns = onlyTests ? args : ['packages/*/test/**/*.test.ts'];

@@ -53,14 +53,12 @@ export function startAgent(options: StartAgentOptions): RunningAgent {
     agentVersion,
     logger,
     facts: () => readClusterFacts(target, pool),
-    serve(channel, first, verifier) {
-      new AgentExchange(channel, {
-        target,
-        agent: pool,
-        verifier,
-        clusterName: options.clusterName,
-        logger,
-      }).start(first);
+    serve(channel, first, verifier, replenish) {
+      new AgentExchange(
+        channel,
+        { target, agent: pool, verifier, clusterName: options.clusterName, logger },
+        replenish,
+      ).start(first);
     },
   };
   if (options.centralCa !== undefined) tunnelOptions.centralCa = options.centralCa;

@@ -53,6 +53,10 @@ before(async () => {
   const trapPort = (trap.address() as AddressInfo).port;
   backend = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     record(req);
+    if (req.url?.startsWith('/slow')) {
+      setTimeout(() => res.end('{"kind":"Status","status":"Success"}'), 600);
+      return;
+    }
     if (req.url?.startsWith('/redirect')) {
       res.writeHead(302, { location: `https://127.0.0.1:${trapPort}/steal`, 'content-length': '0' });
       res.end();
@@ -110,11 +114,6 @@ async function throughTunnel(
   options: { path?: string; assertionCluster?: string; upgrade?: boolean } = {},
 ): Promise<TunnelAnswer> {
   const requestId = `req-${Math.random().toString(36).slice(2)}`;
-  const assertion = await gateway.signer.sign(
-    { userId: 'u-alice', username: 'alice', roles: ['admin'] },
-    { clusterId: 'x', clusterName: options.assertionCluster ?? gateway.cluster.clusterName },
-    requestId,
-  );
   return new Promise((resolve, reject) => {
     let status = 0;
     let head: HeaderPair[] = [];
@@ -141,7 +140,12 @@ async function throughTunnel(
             method: 'GET',
             path: options.path ?? '/api/v1/namespaces',
             headers,
-            assertion,
+            assertion: gateway.signer.sign(
+              { userId: 'u-alice', username: 'alice', roles: ['admin'] },
+              { clusterId: 'x', clusterName: options.assertionCluster ?? gateway.cluster.clusterName },
+              requestId,
+              exchange.assertionKey,
+            ),
             upgrade: false,
           },
           { end: true },
@@ -203,6 +207,17 @@ describe('what reaches the apiserver', { timeout: 60_000 }, () => {
     assert.equal(status.reason, 'Forbidden');
     assert.match(status.message, /meant for another cluster/);
     assert.equal(seen.length, before);
+  });
+
+  test('requests the apiserver answers slowly do not drain the idle streams central assigns requests to', async () => {
+    const idle = () => gateway.tunnel().registry.list()[0]?.idleStreams ?? 0;
+    const before = idle();
+    assert.ok(before > 0);
+    const slow = [1, 2, 3].map(() => throughTunnel([], { path: '/slow' }));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(idle(), before, 'each slow request’s stream was replaced while it waited');
+    for (const answer of await Promise.all(slow)) assert.equal(answer.status, 200);
+    assert.equal(idle(), before);
   });
 
   test('a 3xx from the apiserver reaches the client as is, and its Location is never visited with credentials', async () => {

@@ -5,7 +5,6 @@
  */
 export { bearerToken } from './api/authenticate.ts';
 export { type ErrorBody, errorBody, HTTP_STATUS_BY_CODE, httpStatusOf } from './api/errors.ts';
-export { ASSERTION_TTL_SECONDS, ASSERTION_TYPE, assertionAudience } from './auth/assertions.ts';
 export { ADMIN_ROLE, type Identity, isAdmin } from './auth/identity.ts';
 export { JOIN_TOKEN_PREFIX } from './auth/join-tokens.ts';
 export { SIGNING_ALGORITHM } from './auth/keys.ts';

@@ -14,6 +14,11 @@ Flags (each overrides its KGATE_* variable and the config file):
   --log-level <level>    trace|debug|info|warn|error|fatal|silent, default info (KGATE_LOG_LEVEL)
   -h, --help             show this help
 
+Settings without a flag (config file or KGATE_* variable), among others:
+  server.public_url          where users reach central (KGATE_SERVER_PUBLIC_URL)
+  server.agent_public_url    where agents reach central (KGATE_SERVER_AGENT_PUBLIC_URL)
+  server.heartbeat_interval  agent heartbeat, default 10s (KGATE_SERVER_HEARTBEAT_INTERVAL)
+
 KGATE_BOOTSTRAP_ADMIN_PASSWORD sets the first admin's password on first start.
 `;
 

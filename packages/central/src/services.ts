@@ -9,7 +9,7 @@ import type { Store } from './store/index.ts';
 /**
  * What central's parts share. The REST API uses it, and the hooks for the Kubernetes
  * proxy and the agent tunnel receive it: authentication (`auth.verifyAccessToken`,
- * `auth.verifyAgentJoinToken`, `auth.signIdentityAssertion`, `auth.agentJwks`), the
+ * `auth.verifyAccessTokenSignature` + `auth.loadIdentity`, `auth.verifyAgentJoinToken`), the
  * store, the presence registry and the CA that signs agent certificates.
  */
 export interface CentralServices {

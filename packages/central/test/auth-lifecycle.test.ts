@@ -109,10 +109,12 @@ test('a missing user costs as much time as a wrong password (a dummy hash is che
     wrong.push(await time(`u${i}`));
     unknown.push(await time(`ghost${i}`));
   }
+  // Without the dummy hash an unknown user answers ~100x faster than a wrong password
+  // (no scrypt at all); the wide band only absorbs this shared machine's noise.
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const ratio = median(unknown) / median(wrong);
   assert.ok(
-    ratio > 0.5 && ratio < 2,
+    ratio > 0.2 && ratio < 5,
     `unknown ${median(unknown).toFixed(1)} ms vs wrong ${median(wrong).toFixed(1)} ms`,
   );
 });

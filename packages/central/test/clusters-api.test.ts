@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { assertionAudience, type ClusterPresence, JOIN_TOKEN_PREFIX } from '@kgate/central';
+import { type ClusterPresence, JOIN_TOKEN_PREFIX } from '@kgate/central';
 import { isKgateError } from '@kgate/core/errors';
-import { createLocalJWKSet, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
 import {
   type ClusterJson,
   removeDataDir,
@@ -179,36 +178,4 @@ test('deleting a cluster removes it and its join tokens and disconnects its agen
   // Recreating the name does not revive the old token.
   await t.req('POST', '/clusters', { token: admin, body: { name: 'doomed' } });
   await assert.rejects(t.central.services.auth.verifyAgentJoinToken(created.json.join_token, 'doomed'));
-});
-
-test('identity assertions are short JWTs for one cluster, verifiable with the agent JWKS only', async () => {
-  const identity = await t.central.services.auth.verifyAccessToken(admin);
-  const assertion = await t.central.services.auth.signIdentityAssertion(identity, 'prod-eu', 'req-123');
-  const agentJwks = await t.req<{ keys: JWK[] }>('GET', '/.well-known/kgate-agent-jwks.json');
-  assert.equal(agentJwks.status, 200);
-  assert.deepEqual(agentJwks.json, t.central.services.auth.agentJwks());
-  const { payload, protectedHeader } = await jwtVerify(assertion, createLocalJWKSet(agentJwks.json), {
-    audience: assertionAudience('prod-eu'),
-    issuer: t.central.url,
-    currentDate: t.clock(),
-  });
-  assert.equal(protectedHeader.typ, 'kgate-assertion+jwt');
-  assert.equal(payload.sub, identity.userId);
-  assert.equal(payload.name, 'admin');
-  assert.deepEqual(payload.roles, ['admin']);
-  assert.equal(payload.rid, 'req-123');
-  assert.equal(Number(payload.exp) - Number(payload.iat), 60);
-  await assert.rejects(
-    jwtVerify(assertion, createLocalJWKSet(agentJwks.json), { audience: assertionAudience('cluster-b') }),
-    'an assertion for prod-eu is not one for cluster-b',
-  );
-  const accessJwks = (await t.req<{ keys: JWK[] }>('GET', '/.well-known/jwks.json')).json;
-  await assert.rejects(
-    jwtVerify(assertion, createLocalJWKSet(accessJwks)),
-    'not signed by the access-token key',
-  );
-  assert.notEqual(decodeProtectedHeader(assertion).kid, accessJwks.keys[0]?.kid);
-  // An access token is not an assertion, and an assertion is not an access token.
-  await assert.rejects(jwtVerify(admin, createLocalJWKSet(agentJwks.json)));
-  assert.equal((await t.req('GET', '/auth/whoami', { token: assertion })).status, 401);
 });

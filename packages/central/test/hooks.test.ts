@@ -67,26 +67,18 @@ test('the proxy hook gets /k8s/ requests and upgrades first, with the services t
   assert.deepEqual(seen.slice(2), ['upgrade /k8s/up/exec', 'upgrade /k8s/down/exec']);
 });
 
-test('without a proxy, upgrades are refused with 404 and /k8s/ is an ordinary (authenticated) route', async (t) => {
+test('by default the /k8s/ proxy answers upgrades and requests, refusing anonymous ones with a Status', async (t) => {
   const c = await startTestCentral();
   t.after(async () => {
     await c.stop();
     removeDataDir(c.dataDir);
   });
-  assert.match(await upgrade(c.central.port, c.central.caCertPem, '/k8s/x/exec'), /^HTTP\/1\.1 404 /);
-  assert.equal((await c.req('GET', '/k8s/x/api')).status, 401);
-});
-
-test('the agent port answers 503 UNAVAILABLE over TLS until a tunnel is plugged in', async (t) => {
-  const c = await startTestCentral();
-  t.after(async () => {
-    await c.stop();
-    removeDataDir(c.dataDir);
-  });
-  assert.notEqual(c.central.agentPort, c.central.port);
-  const res = await request({ url: c.central.agentUrl, caCertPem: c.central.caCertPem }, 'GET', '/');
-  assert.equal(res.status, 503);
-  assert.equal(res.json.error.code, 'UNAVAILABLE');
+  assert.match(await upgrade(c.central.port, c.central.caCertPem, '/k8s/x/exec'), /^HTTP\/1\.1 401 /);
+  assert.match(await upgrade(c.central.port, c.central.caCertPem, '/healthz'), /^HTTP\/1\.1 404 /);
+  const res = await c.req<{ kind: string; reason: string }>('GET', '/k8s/x/api');
+  assert.equal(res.status, 401);
+  assert.equal(res.json.kind, 'Status');
+  assert.equal(res.json.reason, 'Unauthorized');
 });
 
 test('an agent listener factory gets the agent address, TLS material and services, and its port is reported', async (t) => {

@@ -119,11 +119,6 @@ test('a tunnel stream its reader paused receives nothing more, while other strea
   timeout: 60_000,
 }, async (t) => {
   const requestId = 'paused-watch';
-  const assertion = await gateway.signer.sign(
-    { userId: 'u', username: 'alice', roles: ['admin'] },
-    gateway.cluster,
-    requestId,
-  );
   let received = 0;
   let deliveredWhilePaused = 0;
   let paused = false;
@@ -143,7 +138,12 @@ test('a tunnel stream its reader paused receives nothing more, while other strea
       method: 'GET',
       path: '/api/v1/namespaces/default/configmaps?watch=1',
       headers: [{ name: 'Accept', value: 'application/json' }],
-      assertion,
+      assertion: gateway.signer.sign(
+        { userId: 'u', username: 'alice', roles: ['admin'] },
+        gateway.cluster,
+        requestId,
+        exchange.assertionKey,
+      ),
       upgrade: false,
     },
     { end: true },

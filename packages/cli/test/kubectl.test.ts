@@ -109,7 +109,7 @@ test('kgate kubectl hands stdin to the real kubectl and returns its exit codes',
   assert.match(version.stdout, /Client Version: v1\.33\./);
 });
 
-test('kgate kubectl forwards SIGTERM to kubectl and exits as it did', async (t) => {
+test('kgate kubectl forwards SIGTERM to kubectl and exits as it did', { timeout: 60_000 }, async (t) => {
   const box = selected(t);
   const script = box.file(
     'slow-kubectl',

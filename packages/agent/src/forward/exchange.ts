@@ -46,10 +46,19 @@ export class AgentExchange {
   #sentEnd = false;
   #receivedEnd = false;
   #done = false;
+  readonly #replenish: () => void;
+  #replenished = false;
 
-  constructor(channel: FrameChannel, context: ExchangeContext) {
+  /**
+   * `replenish` opens the idle stream that replaces this one; it is called when the
+   * first response frame leaves (or the call ends without one), so that the new
+   * stream's HEADERS travel in the same TCP write as the response instead of waking
+   * central on their own while the apiserver works.
+   */
+  constructor(channel: FrameChannel, context: ExchangeContext, replenish: () => void = () => {}) {
     this.#channel = channel;
     this.#context = context;
+    this.#replenish = replenish;
   }
 
   /** Serves the call whose first frame (`open`, maybe with body and `end`) is `first`. */
@@ -58,26 +67,20 @@ export class AgentExchange {
       onFrame: (frame) => this.#onFrame(frame),
       onClose: (error) => this.#abort(error?.message ?? 'central closed the stream'),
     });
-    // Body frames wait in the channel until the apiserver request exists.
-    this.#channel.pause();
     const { open } = first;
-    this.#context.verifier.verify(open.assertion, open.requestId).then(
-      (identity) => {
-        if (this.#done) return;
-        this.#forward(open, identity);
-        this.#onFrame({ ...first, open: undefined });
-        this.#channel.resume();
-      },
-      (error: unknown) => {
-        if (this.#done) return;
-        const reason =
-          error instanceof AssertionError ? error.message : 'the identity assertion could not be checked';
-        this.#context.logger.warn('request refused', { requestId: open.requestId, reason });
-        this.#refuse(failureStatus('Forbidden', `kgate-agent refused the request: ${reason}`));
-        this.#onFrame({ ...first, open: undefined });
-        this.#channel.resume();
-      },
-    );
+    let identity: AssertedIdentity;
+    try {
+      identity = this.#context.verifier.verify(open.assertion, open.requestId);
+    } catch (error) {
+      const reason =
+        error instanceof AssertionError ? error.message : 'the identity assertion could not be checked';
+      this.#context.logger.warn('request refused', { requestId: open.requestId, reason });
+      this.#refuse(failureStatus('Forbidden', `kgate-agent refused the request: ${reason}`));
+      this.#onFrame({ ...first, open: undefined });
+      return;
+    }
+    this.#forward(open, identity);
+    this.#onFrame({ ...first, open: undefined });
   }
 
   #forward(open: Open, identity: AssertedIdentity): void {
@@ -248,7 +251,14 @@ export class AgentExchange {
   }
 
   #send(frame: ProxyFrameInit): boolean {
+    this.#replenishOnce();
     return this.#channel.send(frame);
+  }
+
+  #replenishOnce(): void {
+    if (this.#replenished) return;
+    this.#replenished = true;
+    this.#replenish();
   }
 
   #sendEnd(): void {
@@ -265,6 +275,7 @@ export class AgentExchange {
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
+    this.#replenishOnce();
     this.#channel.end();
   }
 
@@ -272,6 +283,7 @@ export class AgentExchange {
   #abort(reason: string): void {
     if (this.#done) return;
     this.#done = true;
+    this.#replenishOnce();
     this.#context.logger.debug('request aborted', { reason });
     this.#request?.destroy();
     this.#response?.destroy();

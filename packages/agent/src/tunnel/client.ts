@@ -5,12 +5,12 @@
  * TLS error, refused token, stream reset, missed heartbeat acks) start over after an
  * exponential backoff with full jitter.
  */
+import { createSecretKey } from 'node:crypto';
 import http2 from 'node:http2';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import type { JSONWebKeySet } from 'jose';
 import type { ClusterFacts } from '../apiserver/metadata.ts';
 import type { Logger } from '../log.ts';
 import { AssertionVerifier } from './assertion.ts';
@@ -50,11 +50,26 @@ export interface TunnelClientOptions {
   factsRefreshMs?: number;
   /** Reads the cluster facts sent with Register and heartbeats. */
   facts(): Promise<ClusterFacts>;
-  /** Serves a Proxy call central assigned (its first frame holds `open`). */
-  serve(channel: FrameChannel, first: ProxyFrame & { open: Open }, verifier: AssertionVerifier): void;
+  /**
+   * Serves a Proxy call central assigned (its first frame holds `open`). Call
+   * `replenish` when the response starts (see `AgentExchange`); if that takes longer
+   * than {@link replenishAfterMs}, the replacement stream is opened anyway.
+   */
+  serve(
+    channel: FrameChannel,
+    first: ProxyFrame & { open: Open },
+    verifier: AssertionVerifier,
+    replenish: () => void,
+  ): void;
   logger: Logger;
   onStateChange?(state: TunnelState, detail: string): void;
 }
+
+/**
+ * How long a request may hold its stream before a replacement is opened regardless, so
+ * that slow apiserver answers (a large LIST) do not drain the idle pool.
+ */
+export const replenishAfterMs = 20;
 
 type ControlInit = { message: { case: 'heartbeat'; value: { sequence: bigint } & ClusterFacts } };
 
@@ -201,12 +216,16 @@ export class TunnelClient {
         },
         { headers: { authorization: `Bearer ${options.token}` }, timeoutMs, signal: this.#stopping.signal },
       );
+      if (registered.assertionKey.length < 32)
+        throw new Error('central sent no assertion key at registration (is central older than this agent?)');
       const verifier = new AssertionVerifier({
-        jwks: JSON.parse(registered.assertionJwks) as JSONWebKeySet,
+        key: createSecretKey(registered.assertionKey),
         issuer: registered.assertionIssuer,
         // Our own cluster name, not whatever central says, decides the audience.
         audience: assertionAudience(options.clusterName),
       });
+      // The key object holds its own copy; leave none in the response message.
+      registered.assertionKey.fill(0);
       onRegistered();
       options.logger.info('registered with central', {
         cluster: options.clusterName,
@@ -273,9 +292,15 @@ export class TunnelClient {
               channel.destroy();
               return;
             }
-            options.serve(channel, { ...frame, open: frame.open }, verifier);
-            // Replace the stream once this request is on its way to the apiserver.
-            setImmediate(openIdle);
+            let replaced = false;
+            const replenish = () => {
+              if (replaced) return;
+              replaced = true;
+              clearTimeout(timer);
+              openIdle();
+            };
+            const timer = setTimeout(replenish, replenishAfterMs);
+            options.serve(channel, { ...frame, open: frame.open }, verifier, replenish);
           },
           onClose() {},
         });

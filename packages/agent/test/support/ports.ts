@@ -10,6 +10,7 @@ import type {
   ProxyRecord,
   RequestRecorder,
   UserAuthenticator,
+  VerifiedToken,
 } from '../../../central/src/proxy/index.ts';
 import type {
   AgentAuthenticator,
@@ -18,41 +19,79 @@ import type {
   Identity,
 } from '../../../central/src/tunnel/index.ts';
 
-/** Users that log in with short-lived ES256 JWTs. */
+/**
+ * Users that log in with short-lived ES256 JWTs, kept in a table like central's store:
+ * the token says who, the table says whether the user still exists and with which roles.
+ * Offers the `verifyToken` + `loadIdentity` split, so the proxy may cache signatures.
+ */
 export class TestUsers implements UserAuthenticator {
   readonly #keys: ReturnType<typeof generateKeyPair>;
+  readonly #users = new Map<string, Identity>();
   readonly issuer = 'https://central.test';
+  /** How many token signatures were checked (a cache hit checks none). */
+  verifications = 0;
 
   constructor() {
     this.#keys = generateKeyPair('ES256');
   }
 
-  /** A token for a user with roles, valid for `ttlSeconds` (negative: already expired). */
+  /**
+   * A token for a user, valid for `ttlSeconds` (negative: already expired); the user is
+   * created, or given these roles, in the table.
+   */
   async token(username: string, roles: string[], ttlSeconds = 300): Promise<string> {
     const { privateKey } = await this.#keys;
+    const userId = `user-${username}`;
+    this.#users.set(userId, { userId, username, roles: [...roles] });
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ username, roles })
+    return new SignJWT({ username })
       .setProtectedHeader({ alg: 'ES256' })
       .setIssuer(this.issuer)
-      .setSubject(`user-${username}`)
+      .setSubject(userId)
       .setIssuedAt(now - 10)
       .setExpirationTime(now + ttlSeconds)
       .sign(privateKey);
   }
 
-  async authenticate(bearerToken: string): Promise<Identity | null> {
+  /** Changes a user's roles in the table (their tokens stay as they are). */
+  setRoles(username: string, roles: string[]): void {
+    const user = this.#users.get(`user-${username}`);
+    if (user === undefined) throw new Error(`no test user ${username}`);
+    this.#users.set(user.userId, { ...user, roles: [...roles] });
+  }
+
+  /** Deletes a user from the table (their tokens stay as they are). */
+  remove(username: string): void {
+    this.#users.delete(`user-${username}`);
+  }
+
+  async verifyToken(bearerToken: string): Promise<VerifiedToken | null> {
+    this.verifications++;
     const { publicKey } = await this.#keys;
     try {
       const { payload } = await jwtVerify(bearerToken, publicKey, {
         issuer: this.issuer,
         algorithms: ['ES256'],
+        requiredClaims: ['exp', 'sub'],
       });
-      const { username, roles, sub } = payload as { username?: unknown; roles?: unknown; sub?: string };
-      if (typeof username !== 'string' || !Array.isArray(roles) || sub === undefined) return null;
-      return { userId: sub, username, roles: roles.filter((r): r is string => typeof r === 'string') };
+      const { username, sub, exp } = payload;
+      if (typeof username !== 'string' || sub === undefined || exp === undefined) return null;
+      return { userId: sub, username, expiresAt: new Date(exp * 1000) };
     } catch {
       return null;
     }
+  }
+
+  loadIdentity(token: VerifiedToken): Identity | null {
+    const user = this.#users.get(token.userId);
+    return user === undefined || user.username !== token.username
+      ? null
+      : { ...user, roles: [...user.roles] };
+  }
+
+  async authenticate(bearerToken: string): Promise<Identity | null> {
+    const token = await this.verifyToken(bearerToken);
+    return token === null ? null : this.loadIdentity(token);
   }
 }
 

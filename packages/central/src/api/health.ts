@@ -8,8 +8,4 @@ export function healthRoutes(app: Api, services: CentralServices): void {
     reply.header('cache-control', 'public, max-age=300');
     return services.auth.accessJwks();
   });
-  app.get('/.well-known/kgate-agent-jwks.json', { config: { public: true } }, async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=300');
-    return services.auth.agentJwks();
-  });
 }

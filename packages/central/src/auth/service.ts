@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { CentralConfig } from '../config/index.ts';
 import type { Cluster, Store, User } from '../store/index.ts';
-import { identityAssertions } from './assertions.ts';
 import type { Identity } from './identity.ts';
 import { joinTokens } from './join-tokens.ts';
 import { loadKeyRing } from './keys.ts';
@@ -12,7 +11,7 @@ import { checkPassword } from './login.ts';
 import { loginThrottle } from './login-throttle.ts';
 import { createPasswordVerifier, type PasswordVerifier, type ScryptCost } from './passwords.ts';
 import { refreshTokens } from './refresh.ts';
-import { accessTokens } from './tokens.ts';
+import { type AccessTokenClaims, accessTokens } from './tokens.ts';
 
 /** What a login or a refresh returns. */
 export interface Session {
@@ -35,16 +34,19 @@ export interface AuthService {
    * @throws KgateError `UNAUTHENTICATED`
    */
   verifyAccessToken(token: string): Promise<Identity>;
+  /**
+   * The signature, issuer, audience and expiry half of {@link verifyAccessToken}: the
+   * result depends on the token alone, so callers may cache it until `expiresAt`.
+   */
+  verifyAccessTokenSignature(token: string): Promise<AccessTokenClaims>;
+  /** The other half: the token's user as the store knows them now (fresh roles). */
+  loadIdentity(claims: { userId: string; username: string }): Promise<Identity>;
   /** Public keys of access tokens (`GET /.well-known/jwks.json`). */
   accessJwks(): JSONWebKeySet;
   /** Creates a join token for a cluster, in the given store (transaction). */
   issueJoinToken(store: Store, cluster: Cluster, ttlMs: number): Promise<{ token: string; expiresAt: Date }>;
   /** See {@link JoinTokens.verify}. */
   verifyAgentJoinToken(token: string, clusterName: string): Promise<Cluster>;
-  /** See {@link IdentityAssertions.sign}. */
-  signIdentityAssertion(identity: Identity, clusterName: string, requestId: string): Promise<string>;
-  /** Public keys agents verify identity assertions with. */
-  agentJwks(): JSONWebKeySet;
   /** Hashes passwords for new users. */
   readonly passwords: PasswordVerifier;
 }
@@ -66,13 +68,19 @@ export async function createAuthService(options: {
     ttlMs: config.accessTokenTtlMs,
     clock,
   });
-  const assertions = identityAssertions({
-    keys: await loadKeyRing(store, 'assertion', clock),
-    issuer,
-    clock,
-  });
   const refresh = refreshTokens({ store, ttlMs: config.refreshTokenTtlMs, clock, logger });
   const joins = joinTokens({ store, clock });
+
+  // Roles are read fresh on every request: a removed user or role takes effect at once.
+  const loadIdentity = async (claims: { userId: string; username: string }): Promise<Identity> => {
+    const user = await store.users.findById(claims.userId);
+    if (!user || user.username !== claims.username) {
+      throw new KgateError('UNAUTHENTICATED', 'the user of this token no longer exists', {
+        hint: 'log in again',
+      });
+    }
+    return { userId: user.id, username: user.username, roles: user.roles };
+  };
 
   const session = async (user: User, refreshToken: string): Promise<Session> => {
     const { token, expiresIn } = await access.issue(user);
@@ -98,20 +106,12 @@ export async function createAuthService(options: {
     },
     logout: (refreshToken) => refresh.revoke(refreshToken),
     async verifyAccessToken(token) {
-      const claims = await access.verify(token);
-      const user = await store.users.findById(claims.userId);
-      if (!user || user.username !== claims.username) {
-        throw new KgateError('UNAUTHENTICATED', 'the user of this token no longer exists', {
-          hint: 'log in again',
-        });
-      }
-      return { userId: user.id, username: user.username, roles: user.roles };
+      return loadIdentity(await access.verify(token));
     },
+    verifyAccessTokenSignature: (token) => access.verify(token),
+    loadIdentity,
     accessJwks: () => access.jwks(),
     issueJoinToken: (tx, cluster, ttlMs) => joins.issue(tx, cluster, ttlMs),
     verifyAgentJoinToken: (token, clusterName) => joins.verify(token, clusterName),
-    signIdentityAssertion: (identity, clusterName, requestId) =>
-      assertions.sign(identity, clusterName, requestId),
-    agentJwks: () => assertions.jwks(),
   };
 }

@@ -7,6 +7,8 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   KGATE_SERVER_LISTEN: 'server.listen',
   KGATE_SERVER_AGENT_LISTEN: 'server.agent_listen',
   KGATE_SERVER_PUBLIC_URL: 'server.public_url',
+  KGATE_SERVER_AGENT_PUBLIC_URL: 'server.agent_public_url',
+  KGATE_SERVER_HEARTBEAT_INTERVAL: 'server.heartbeat_interval',
   KGATE_DATABASE_DRIVER: 'database.driver',
   KGATE_DATABASE_PATH: 'database.path',
   KGATE_DATABASE_URL: 'database.url',

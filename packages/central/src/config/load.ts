@@ -124,6 +124,8 @@ function finalize(
       listen: input.server.listen,
       agentListen: input.server.agent_listen,
       publicUrl: input.server.public_url,
+      agentPublicUrl: input.server.agent_public_url,
+      heartbeatIntervalMs: input.server.heartbeat_interval,
     },
     database,
     auth: {

@@ -62,6 +62,16 @@ export const centralConfigSchema = z.strictObject({
       listen: hostPort.prefault('0.0.0.0:8443'),
       agent_listen: hostPort.prefault('0.0.0.0:8444'),
       public_url: httpsUrl.optional(),
+      agent_public_url: httpsUrl.optional(),
+      // Agents heartbeat this often; a silent agent is dropped after two intervals.
+      heartbeat_interval: duration
+        .pipe(
+          z
+            .number()
+            .min(500, { error: 'must be at least 500ms' })
+            .max(300_000, { error: 'must be at most 5m' }),
+        )
+        .prefault('10s'),
     })
     .prefault({}),
   database: z
@@ -95,6 +105,10 @@ export interface CentralConfig {
     agentListen: HostPort;
     /** The URL users reach central at; also the `iss` of its tokens. Default: derived from the listen address. */
     publicUrl: string | undefined;
+    /** The URL agents dial (the agent port as clusters reach it). Default: derived from public_url or agent_listen. */
+    agentPublicUrl: string | undefined;
+    /** How often agents heartbeat; a cluster whose agent missed two is disconnected. */
+    heartbeatIntervalMs: number;
   };
   database: { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string };
   auth: {

@@ -15,7 +15,7 @@ import type { AssertionSigner, TunnelLogger } from '../tunnel/ports.ts';
 import { silentLogger } from '../tunnel/ports.ts';
 import { parseProxyUrl } from './admit.ts';
 import type { ProxyDeps, ProxyTunnel } from './context.ts';
-import { cachingAuthenticator } from './identity-cache.ts';
+import { cachingAuthenticator, canCacheTokenVerification, tokenVerificationCache } from './identity-cache.ts';
 import type { ClusterDirectory, ProxyAuthorizer, RequestRecorder, UserAuthenticator } from './ports.ts';
 import { proxyRequest } from './request.ts';
 import { proxyUpgrade } from './upgrade.ts';
@@ -27,6 +27,7 @@ export type {
   ProxyRecord,
   RequestRecorder,
   UserAuthenticator,
+  VerifiedToken,
 } from './ports.ts';
 
 /** Options of {@link createK8sProxy}. */
@@ -41,10 +42,17 @@ export interface K8sProxyOptions {
   /** URL prefix. Default `/k8s/`. */
   prefix?: string;
   /**
-   * Remember a verified bearer token for this long instead of asking `users` on every
-   * request. Default 0 (ask every time). A revoked token keeps working this long.
+   * Remember a whole identity (user and roles) for this long instead of asking `users`
+   * on every request. Default 0. A deleted user or removed role keeps working this long;
+   * prefer an authenticator with `verifyToken` + `loadIdentity` (see `cacheTokensMs`).
    */
   cacheIdentitiesMs?: number;
+  /**
+   * When `users` offers `verifyToken` and `loadIdentity`: remember that a token's
+   * signature checked out for this long (at most until it expires), while loading the
+   * user on every request. Default 60 s; 0 verifies every token on every request.
+   */
+  cacheTokensMs?: number;
   /** How long a request waits for a free agent stream. Default 10 s. */
   streamTimeoutMs?: number;
   logger?: TunnelLogger;
@@ -72,9 +80,13 @@ export interface K8sProxy {
  */
 export function createK8sProxy(options: K8sProxyOptions): K8sProxy {
   const prefix = options.prefix ?? '/k8s/';
-  const cacheMs = options.cacheIdentitiesMs ?? 0;
+  const identityMs = options.cacheIdentitiesMs ?? 0;
+  const tokenMs = options.cacheTokensMs ?? 60_000;
+  let users = options.users;
+  if (identityMs > 0) users = cachingAuthenticator(users, identityMs);
+  else if (tokenMs > 0 && canCacheTokenVerification(users)) users = tokenVerificationCache(users, tokenMs);
   const deps: ProxyDeps = {
-    users: cacheMs > 0 ? cachingAuthenticator(options.users, cacheMs) : options.users,
+    users,
     clusters: options.clusters,
     isConnected: (clusterId) => options.tunnel.isConnected(clusterId),
     tunnel: options.tunnel,

@@ -5,10 +5,35 @@
 import type { RequestInfo } from '@kgate/core/request-info';
 import type { ClusterRef, Identity } from '../tunnel/ports.ts';
 
-/** Turns a bearer token (central's own JWT or API token) into a user. */
+/** A bearer token whose own checks (signature, issuer, audience, expiry) passed. */
+export interface VerifiedToken {
+  /** The user the token was issued to. */
+  userId: string;
+  /** The username in the token (a user renamed since is refused by `loadIdentity`). */
+  username: string;
+  /** When the token stops being valid. */
+  expiresAt: Date;
+}
+
+/**
+ * Turns a bearer token (central's own JWT or API token) into a user.
+ *
+ * `verifyToken` and `loadIdentity` are an optional split of `authenticate`. When both
+ * are there, the proxy remembers `verifyToken`'s answer per token (a JWT never changes,
+ * so its signature need not be checked on every request) and calls `loadIdentity` on
+ * every request, so a deleted user or a changed role takes effect on the next request.
+ */
 export interface UserAuthenticator {
   /** The user, or `null` when the token is unknown, expired or revoked. */
   authenticate(bearerToken: string): Promise<Identity | null>;
+  /** Checks the token alone, without asking who the user is now; `null` when it is not valid. */
+  verifyToken?(bearerToken: string): Promise<VerifiedToken | null>;
+  /**
+   * The user of a verified token as central knows them now (roles read fresh); `null`
+   * when the user is gone or no longer has the token's username. Runs on every request:
+   * keep it cheap (a synchronous answer is fine).
+   */
+  loadIdentity?(token: VerifiedToken): Identity | null | Promise<Identity | null>;
 }
 
 /** Clusters registered in central's store. */

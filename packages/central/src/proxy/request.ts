@@ -49,7 +49,6 @@ export async function proxyRequest(
     return;
   }
   const { identity, cluster } = decision;
-  const assertion = await deps.signer.sign(identity, cluster, trace.requestId);
   if (res.destroyed) {
     trace.error = 'the client went away';
     trace.finish();
@@ -130,7 +129,8 @@ export async function proxyRequest(
     method: req.method ?? 'GET',
     path: target.query === '' ? target.path : `${target.path}?${target.query}`,
     headers: tunnelRequestHeaders(req, undefined),
-    assertion,
+    // Signed with the key of the agent session that carries this very request.
+    assertion: deps.signer.sign(identity, cluster, trace.requestId, active.assertionKey),
     upgrade: false,
   };
   if (!hasBody(req)) {

@@ -76,7 +76,6 @@ export async function proxyUpgrade(
     return;
   }
   const { identity, cluster } = decision;
-  const assertion = await deps.signer.sign(identity, cluster, trace.requestId);
 
   let exchange: TunnelExchange | undefined;
   let switched = false;
@@ -155,7 +154,8 @@ export async function proxyUpgrade(
       method: req.method ?? 'GET',
       path: target.query === '' ? target.path : `${target.path}?${target.query}`,
       headers: tunnelRequestHeaders(req, upgrade),
-      assertion,
+      // Signed with the key of the agent session that carries this very request.
+      assertion: deps.signer.sign(identity, cluster, trace.requestId, active.assertionKey),
       upgrade: true,
     },
     first,

@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorBody } from '../api/errors.ts';
-import type { AgentListener, AgentListenerContext, ProxyHooks } from '../hooks.ts';
+import type { ProxyHooks } from '../hooks.ts';
 
 /** The path prefix the Kubernetes proxy owns. */
 export const PROXY_PREFIX = '/k8s/';
@@ -53,35 +53,4 @@ export function listen(server: https.Server, host: string, port: number): Promis
       resolve((server.address() as AddressInfo).port);
     });
   });
-}
-
-/**
- * The agent listener until the tunnel is built in: a TLS server on the agent port that
- * asks for (but does not require) a client certificate and answers every request 503.
- */
-export async function placeholderAgentListener(context: AgentListenerContext): Promise<AgentListener> {
-  const server = https.createServer(
-    {
-      ...TLS_OPTIONS,
-      cert: context.tls.certPem,
-      key: context.tls.keyPem,
-      ca: context.tls.caPem,
-      requestCert: true,
-      rejectUnauthorized: false,
-    },
-    (_req, res) => {
-      res.writeHead(503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(errorBody('UNAVAILABLE', 'the agent tunnel is not available in this build')));
-    },
-  );
-  server.on('tlsClientError', () => {});
-  const port = await listen(server, context.host, context.port);
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }

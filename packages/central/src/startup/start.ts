@@ -8,14 +8,17 @@ import type { ScryptCost } from '../auth/passwords.ts';
 import { createAuthService } from '../auth/service.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { CentralConfig } from '../config/index.ts';
+import { createGateway, type Gateway, gatewayPresence } from '../gateway/index.ts';
+import { infoRoute } from '../gateway/info.ts';
 import type { AgentListener, AgentListenerFactory, ProxyFactory, ProxyHooks } from '../hooks.ts';
-import { type ClusterPresence, noClusterPresence } from '../presence.ts';
+import type { ClusterPresence } from '../presence.ts';
 import type { CentralServices } from '../services.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
 import { ensureDataDir } from './data-dir.ts';
+import { readStoredIssuer, storeIssuer } from './issuer.ts';
 import { createLogger } from './logger.ts';
-import { createHttpsServer, placeholderAgentListener } from './servers.ts';
+import { createHttpsServer } from './servers.ts';
 import { loadOrCreateCa, servingCertificate } from './tls.ts';
 
 /** Options of {@link startCentral}. Everything with an outside effect can be injected. */
@@ -28,11 +31,11 @@ export interface StartCentralOptions {
   /** Where JSON log lines go. Default: stderr. */
   logDestination?: DestinationStream;
   clock?: Clock;
-  /** The registry of connected agents (the tunnel's). Default: every cluster disconnected. */
+  /** Which clusters `GET /clusters` shows connected. Default: the tunnel's. */
   presence?: ClusterPresence;
-  /** The Kubernetes API proxy, mounted under `/k8s/` on the HTTPS server. */
+  /** The Kubernetes API proxy, mounted under `/k8s/` on the HTTPS server. Default: the gateway's, through the tunnel. */
   proxy?: ProxyFactory;
-  /** The agent listener on `server.agent_listen`. Default: a placeholder answering 503. */
+  /** The agent listener on `server.agent_listen`. Default: the gateway's agent tunnel. */
   agentListener?: AgentListenerFactory;
   /** The host name put in the serving certificate. Default: os.hostname(). */
   hostname?: string;
@@ -53,6 +56,10 @@ export interface Central {
   readonly caFile: string;
   readonly store: Store;
   readonly services: CentralServices;
+  /** The built-in tunnel and proxy (also when a hook replaces one of them). */
+  readonly gateway: Gateway;
+  /** The `iss` of access tokens, stable across restarts (see startup/issuer.ts). */
+  issuer(): string;
   /** The HTTPS server (HTTP/1.1); the proxy's request and upgrade hooks are already attached. */
   readonly httpsServer: https.Server;
   /** Stops listening, ends the proxy and agent listener, closes the store. */
@@ -64,10 +71,30 @@ function urlHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
 
+/** `https://host:port` for a listen host (a wildcard address becomes `localhost`). */
+function listenUrl(host: string, port: number): string {
+  return `https://${urlHost(host)}:${port}`;
+}
+
+/**
+ * The agent URL clusters should dial: `server.agent_public_url`, else the agent port on
+ * the public URL's host (agents usually reach central by the same name users do), else
+ * on the agent listen address.
+ */
+function agentPublicUrl(config: CentralConfig, agentPort: number): string {
+  if (config.server.agentPublicUrl) return config.server.agentPublicUrl;
+  if (config.server.publicUrl) {
+    const host = new URL(config.server.publicUrl).hostname;
+    return `https://${host}:${agentPort}`;
+  }
+  return listenUrl(config.server.agentListen.host, agentPort);
+}
+
 /**
  * Starts kgate-central: data dir (0700), database and migrations, CA (created on first
  * start), serving certificate, signing keys, the first admin (first start only), the
- * HTTPS server with the REST API (and the proxy hook) and the agent listener.
+ * HTTPS server with the REST API and the `/k8s/` proxy, and the agent tunnel on the
+ * agent port. The proxy and agent listener hooks replace the built-in ones (tests).
  */
 export async function startCentral(options: StartCentralOptions): Promise<Central> {
   const { config } = options;
@@ -89,12 +116,15 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
     const serving = await servingCertificate(config, ca, options.hostname ?? osHostname());
 
     let port = config.server.listen.port;
-    const publicUrl = () =>
-      config.server.publicUrl ?? `https://${urlHost(config.server.listen.host)}:${port}`;
+    let agentPort = config.server.agentListen.port;
+    const publicUrl = () => config.server.publicUrl ?? listenUrl(config.server.listen.host, port);
+    // Known now, unless this is the first start without a public URL (then: once listening).
+    let issuer = config.server.publicUrl ?? (await readStoredIssuer(config.dataDir));
+    const currentIssuer = () => issuer ?? publicUrl();
     const auth = await createAuthService({
       store,
       config: config.auth,
-      issuer: publicUrl,
+      issuer: currentIssuer,
       clock,
       logger,
       scryptCost: options.scryptCost,
@@ -109,18 +139,19 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       out: notices,
     });
 
+    const builtInPresence = gatewayPresence({ store, logger });
     const services: CentralServices = {
       config,
       store,
       auth,
-      presence: options.presence ?? noClusterPresence,
+      presence: options.presence ?? builtInPresence,
       logger,
       clock,
       ca,
       publicUrl,
     };
 
-    const proxy: ProxyHooks | undefined = options.proxy?.(services);
+    let proxy: ProxyHooks | undefined = options.proxy?.(services);
     if (proxy?.close) cleanups.push(proxy.close.bind(proxy));
     let httpsServer: https.Server | undefined;
     const app = buildApi(services, (handler) => {
@@ -129,9 +160,28 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
     });
     if (!httpsServer) throw new Error('fastify did not call the server factory');
     const server: https.Server = httpsServer;
+    infoRoute(app, () => ({
+      server_url: publicUrl(),
+      agent_url: agentPublicUrl(config, agentPort),
+      heartbeat_interval_ms: config.server.heartbeatIntervalMs,
+    }));
     cleanups.push(() => app.close());
     await app.listen({ host: config.server.listen.host, port: config.server.listen.port });
     port = (server.address() as AddressInfo).port;
+    issuer ??= await storeIssuer(config.dataDir, publicUrl());
+
+    // Built once the issuer is final. Until then (a few milliseconds after listening) a
+    // /k8s/ request gets the REST API's 404; no agent could have connected yet anyway.
+    const gateway = createGateway({
+      store,
+      auth,
+      logger,
+      tls: serving,
+      issuer,
+      heartbeatIntervalMs: config.server.heartbeatIntervalMs,
+      presence: builtInPresence,
+    });
+    proxy ??= gateway.proxy;
 
     const agentContext = {
       host: config.server.agentListen.host,
@@ -140,13 +190,21 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
     };
     const agent: AgentListener = options.agentListener
       ? await options.agentListener(services, agentContext)
-      : await placeholderAgentListener(agentContext);
+      : await gateway.listen(agentContext.host, agentContext.port);
     cleanups.push(() => agent.close());
+    if (options.agentListener) cleanups.push(() => gateway.tunnel.close());
+    agentPort = agent.port;
 
-    const url = `https://${urlHost(config.server.listen.host)}:${port}`;
-    const agentUrl = `https://${urlHost(config.server.agentListen.host)}:${agent.port}`;
+    const url = listenUrl(config.server.listen.host, port);
+    const agentUrl = listenUrl(config.server.agentListen.host, agent.port);
     logger.info(
-      { url, agentUrl, publicUrl: publicUrl(), dataDir: config.dataDir },
+      {
+        url,
+        agentUrl,
+        publicUrl: publicUrl(),
+        agentPublicUrl: agentPublicUrl(config, agentPort),
+        dataDir: config.dataDir,
+      },
       'kgate-central is listening',
     );
     notices.write(`kgate-central: CA certificate (clients and agents trust it): ${caFile}\n`);
@@ -161,6 +219,8 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       caFile,
       store,
       services,
+      gateway,
+      issuer: currentIssuer,
       httpsServer: server,
       close: () => {
         closing ??= closeAll();

@@ -56,7 +56,7 @@ export async function loadOrCreateCa(
 
 const DNS_NAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
-/** The names central answers to: loopback, this host, the listen address, the public URL's host. */
+/** The names central answers to: loopback, this host, the listen addresses, the public URLs' hosts. */
 export function servingNames(
   config: CentralConfig,
   hostname: string,
@@ -72,7 +72,9 @@ export function servingNames(
   };
   add(hostname);
   add(config.server.listen.host);
+  add(config.server.agentListen.host);
   if (config.server.publicUrl) add(new URL(config.server.publicUrl).hostname);
+  if (config.server.agentPublicUrl) add(new URL(config.server.agentPublicUrl).hostname);
   return { dnsNames: [...dns], ipAddresses: [...ips] };
 }
 

@@ -1,11 +1,19 @@
 /**
- * Central's identity assertions: one ES256 JWT per tunnelled request, valid for at most
- * 60 seconds, for exactly one cluster's agent, naming the user, the groups the agent
- * impersonates, and the request id.
+ * Central's identity assertions: one HS256 JWT per tunnelled request, MACed with the
+ * key of the agent session that carries the request, valid for at most 60 seconds, for
+ * exactly one cluster's agent, naming the user, the groups the agent impersonates, and
+ * the request id.
+ *
+ * Why a per-session HMAC key and not an asymmetric signature: the key is made at
+ * `Register` and handed to that one agent session over the mutually authenticated TLS
+ * connection that also carries every request (the same trust the JWKS used to travel
+ * with). Whoever holds it can only speak for that session's cluster, which that agent
+ * already controls, so a public-key signature would protect nothing more — and HMAC
+ * costs about a microsecond where ES256 cost 0.1–0.4 ms per request on each side
+ * (docs/tunnel.md, "Measurements").
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { KgateError } from '@kgate/core/errors';
-import { calculateJwkThumbprint, exportJWK, type JSONWebKeySet, type JWK, SignJWT } from 'jose';
 import type { AssertionSigner, ClusterRef, Identity } from './ports.ts';
 import { assertionAudience, groupsForRoles, maxAssertionLifetimeSeconds } from './proto.ts';
 
@@ -13,22 +21,8 @@ import { assertionAudience, groupsForRoles, maxAssertionLifetimeSeconds } from '
 export interface AssertionSignerOptions {
   /** `iss` of the assertions. Default `kgate-central`. */
   issuer?: string;
-  /** Lifetime in seconds, at most 60. Default 30. */
+  /** Lifetime in seconds, 1–60. Default 30. */
   ttlSeconds?: number;
-  /**
-   * An EC P-256 private key. Default: a new key, so a restarted central has new keys
-   * (agents re-register after a restart and receive them). Several central replicas
-   * must share one key.
-   */
-  privateKey?: KeyObject;
-  /**
-   * Reuse one assertion per user, roles and cluster for this many seconds instead of
-   * signing one per request (at most `ttlSeconds - 10`). Default 0: one per request,
-   * bound to its request id. Reused assertions carry no request id; the agent then
-   * caches their verification, so neither side pays for ES256 on every request. See
-   * docs/tunnel.md for the measured difference and what is given up.
-   */
-  reuseSeconds?: number;
   /** The clock, for tests. */
   now?: () => Date;
 }
@@ -37,85 +31,57 @@ export interface AssertionSignerOptions {
 export const assertionType = 'kgate-assertion+jwt';
 
 /**
- * Creates the ES256 signer of identity assertions.
+ * The one JOSE header of every assertion, already encoded. The agent compares the
+ * header segment with this exact string, so no `alg` but HS256 is ever considered.
+ */
+export const assertionHeaderSegment = Buffer.from(
+  JSON.stringify({ alg: 'HS256', typ: assertionType }),
+).toString('base64url');
+
+/** Size of a session key: 256 bits, the HMAC-SHA256 block-strength key RFC 7518 asks for. */
+export const sessionKeyBytes = 32;
+
+/**
+ * Creates the signer of identity assertions.
  *
  * @example
  * ```ts
- * const signer = await createAssertionSigner({ issuer: 'https://central.example.com' });
- * const jwt = await signer.sign(identity, { clusterId, clusterName: 'prod' }, requestId);
+ * const signer = createAssertionSigner({ issuer: 'https://central.example.com' });
+ * const key = signer.newSessionKey(); // at Register, sent to that agent session
+ * const jwt = signer.sign(identity, { clusterId, clusterName: 'prod' }, requestId, key);
  * ```
  */
-export async function createAssertionSigner(options: AssertionSignerOptions = {}): Promise<AssertionSigner> {
+export function createAssertionSigner(options: AssertionSignerOptions = {}): AssertionSigner {
   const ttl = options.ttlSeconds ?? 30;
-  if (!(ttl > 0 && ttl <= maxAssertionLifetimeSeconds))
+  if (!(Number.isInteger(ttl) && ttl > 0 && ttl <= maxAssertionLifetimeSeconds))
     throw new KgateError('INVALID_ARGUMENT', `assertion lifetime ${ttl}s is outside 1–60 s`, {
-      hint: 'set ttlSeconds between 1 and 60',
+      hint: 'set ttlSeconds to a whole number between 1 and 60',
     });
   const issuer = options.issuer ?? 'kgate-central';
-  const privateKey = options.privateKey ?? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  const publicJwk = await exportJWK(privateKey);
-  // Only the public half goes into the key set.
-  const { d: _d, ...publicPart } = publicJwk;
-  if (publicPart.kty !== 'EC' || publicPart.crv !== 'P-256')
-    throw new KgateError(
-      'INVALID_ARGUMENT',
-      `assertion key is ${publicPart.kty} ${publicPart.crv ?? ''}, not EC P-256`,
-      {
-        hint: 'use an EC P-256 private key (ES256)',
-      },
-    );
-  const kid = await calculateJwkThumbprint(publicPart);
-  const jwk: JWK = { ...publicPart, kid, alg: 'ES256', use: 'sig' };
-  const now = options.now ?? (() => new Date());
-  const reuse = options.reuseSeconds ?? 0;
-  if (reuse < 0 || (reuse > 0 && reuse > ttl - 10))
-    throw new KgateError(
-      'INVALID_ARGUMENT',
-      `assertion reuse of ${reuse}s does not fit a lifetime of ${ttl}s`,
-      {
-        hint: 'keep reuseSeconds at most ttlSeconds - 10, or 0 to sign per request',
-      },
-    );
-  const reusable = new Map<string, { token: string; until: number }>();
-
-  const signAssertion = (
-    identity: Identity,
-    cluster: ClusterRef,
-    requestId: string | undefined,
-    issuedAt: number,
-  ) => {
-    const claims: Record<string, unknown> = {
-      user: identity.username,
-      groups: groupsForRoles(identity.roles),
-    };
-    if (requestId !== undefined) claims.rid = requestId;
-    const jwt = new SignJWT(claims)
-      .setProtectedHeader({ alg: 'ES256', kid, typ: assertionType })
-      .setIssuer(issuer)
-      .setSubject(identity.userId)
-      .setAudience(assertionAudience(cluster.clusterName))
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(issuedAt + ttl);
-    if (requestId !== undefined) jwt.setJti(requestId);
-    return jwt.sign(privateKey);
-  };
+  const now = options.now;
+  const prefix = `${assertionHeaderSegment}.`;
 
   return {
     issuer,
-    jwks(): JSONWebKeySet {
-      return { keys: [jwk] };
+    newSessionKey(): KeyObject {
+      return createSecretKey(randomBytes(sessionKeyBytes));
     },
-    async sign(identity: Identity, cluster: ClusterRef, requestId: string): Promise<string> {
-      const issuedAt = Math.floor(now().getTime() / 1000);
-      if (reuse === 0) return signAssertion(identity, cluster, requestId, issuedAt);
-      const key = JSON.stringify([identity.userId, identity.username, identity.roles, cluster.clusterName]);
-      const cached = reusable.get(key);
-      if (cached !== undefined && issuedAt < cached.until) return cached.token;
-      const token = await signAssertion(identity, cluster, undefined, issuedAt);
-      if (reusable.size >= 10_000) for (const [k, v] of reusable) if (v.until <= issuedAt) reusable.delete(k);
-      if (reusable.size >= 10_000) reusable.clear();
-      reusable.set(key, { token, until: issuedAt + reuse });
-      return token;
+    sign(identity: Identity, cluster: ClusterRef, requestId: string, sessionKey: KeyObject): string {
+      const issuedAt = Math.floor((now === undefined ? Date.now() : now().getTime()) / 1000);
+      const payload = Buffer.from(
+        JSON.stringify({
+          iss: issuer,
+          aud: assertionAudience(cluster.clusterName),
+          sub: identity.userId,
+          user: identity.username,
+          groups: groupsForRoles(identity.roles),
+          rid: requestId,
+          iat: issuedAt,
+          exp: issuedAt + ttl,
+        }),
+      ).toString('base64url');
+      const input = prefix + payload;
+      return `${input}.${createHmac('sha256', sessionKey).update(input).digest('base64url')}`;
     },
   };
 }

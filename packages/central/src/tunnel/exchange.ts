@@ -3,6 +3,7 @@
  * and hands the response (head, body, end) to the caller, with backpressure both ways.
  * The call ends with gRPC trailers once both sides sent `end`, or with a reset.
  */
+import type { KeyObject } from 'node:crypto';
 import type { ServerHttp2Stream } from 'node:http2';
 import {
   FrameChannel,
@@ -35,13 +36,19 @@ export interface ExchangeOpen {
 }
 
 export class TunnelExchange {
+  /**
+   * The key of the agent session carrying this call: the request's assertion must be
+   * signed with it (`AssertionSigner.sign(…, exchange.assertionKey)`).
+   */
+  readonly assertionKey: KeyObject;
   readonly #channel: FrameChannel;
   readonly #handlers: ExchangeHandlers;
   #sentEnd = false;
   #receivedEnd = false;
   #done = false;
 
-  constructor(stream: ServerHttp2Stream, handlers: ExchangeHandlers) {
+  constructor(stream: ServerHttp2Stream, handlers: ExchangeHandlers, assertionKey: KeyObject) {
+    this.assertionKey = assertionKey;
     this.#handlers = handlers;
     stream.respond({ ':status': 200, 'content-type': grpcContentType }, { waitForTrailers: true });
     // node's http2 compat layer (the server also serves ConnectRPC) sends the trailers

@@ -6,7 +6,13 @@
  * {@link ClusterPresenceSink} (cluster status / last_seen), {@link AssertionSigner}
  * (use {@link createAssertionSigner}).
  */
-export { type AssertionSignerOptions, assertionType, createAssertionSigner } from './assertion.ts';
+export {
+  type AssertionSignerOptions,
+  assertionHeaderSegment,
+  assertionType,
+  createAssertionSigner,
+  sessionKeyBytes,
+} from './assertion.ts';
 export type { ExchangeHandlers, ExchangeOpen, TunnelExchange } from './exchange.ts';
 export type {
   AgentAuthenticator,

@@ -2,7 +2,7 @@
  * What the tunnel needs from the rest of central, as small interfaces the lead wires
  * to the store and auth implementations. Each method may be sync or async.
  */
-import type { JSONWebKeySet } from 'jose';
+import type { KeyObject } from 'node:crypto';
 
 /** Who a request runs as, as central's auth decided. */
 export interface Identity {
@@ -44,14 +44,20 @@ export interface ClusterPresenceSink {
   disconnected(event: ClusterRef & { at: Date; reason: string }): void | Promise<void>;
 }
 
-/** Signs the short-lived identity assertions the agent verifies. */
+/**
+ * Makes the short-lived identity assertions the agent verifies: HS256 JWTs under a key
+ * of the agent session that carries the request.
+ */
 export interface AssertionSigner {
   /** The `iss` of every assertion. */
   readonly issuer: string;
-  /** A JWT for one request: `aud` `kgate-agent:<clusterName>`, claims user, groups, rid. */
-  sign(identity: Identity, cluster: ClusterRef, requestId: string): Promise<string>;
-  /** The public keys that verify assertions (sent to agents at registration). */
-  jwks(): JSONWebKeySet;
+  /** A new random key for one agent session (sent to that agent at registration only). */
+  newSessionKey(): KeyObject;
+  /**
+   * A JWT for one request on a session whose key is `sessionKey`: `aud`
+   * `kgate-agent:<clusterName>`, claims user, groups, rid. Synchronous and cheap.
+   */
+  sign(identity: Identity, cluster: ClusterRef, requestId: string, sessionKey: KeyObject): string;
 }
 
 /** Where the tunnel writes what it does (one JSON object per line is fine). */

@@ -3,7 +3,7 @@
  * have several sessions at once (agent replicas, or a restarted agent whose old
  * connection has not timed out yet); it is connected while it has any.
  */
-import { randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import type { ServerHttp2Stream } from 'node:http2';
 import type { ClusterMetadata, ClusterPresenceSink, ClusterRef, TunnelLogger } from './ports.ts';
 import { AgentSession, NoStreamError } from './session.ts';
@@ -33,12 +33,13 @@ export class AgentRegistry {
     this.#options = options;
   }
 
-  /** Starts a session for an agent whose join token checked out. */
-  register(cluster: ClusterRef, metadata: ClusterMetadata): AgentSession {
+  /** Starts a session for an agent whose join token checked out; `assertionKey` MACs its assertions. */
+  register(cluster: ClusterRef, metadata: ClusterMetadata, assertionKey: KeyObject): AgentSession {
     const session = new AgentSession({
       id: randomBytes(32).toString('base64url'),
       cluster,
       metadata,
+      assertionKey,
       heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
       maxIdleStreams: this.#options.maxIdleStreams,
       onClose: (closed, reason) => this.#closed(closed, reason),

@@ -150,8 +150,8 @@ export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
     },
     isConnected: (clusterId) => registry.isConnected(clusterId),
     async openExchange(clusterId, handlers, timeoutMs = 10_000) {
-      const { stream } = await registry.acquire(clusterId, timeoutMs);
-      return new TunnelExchange(stream, handlers);
+      const { session, stream } = await registry.acquire(clusterId, timeoutMs);
+      return new TunnelExchange(stream, handlers, session.assertionKey);
     },
     close() {
       registry.closeAll('central is shutting down');

@@ -46,11 +46,13 @@ export function agentServiceRoutes(deps: AgentServiceDeps): (router: ConnectRout
             nodeCount: request.nodeCount,
             agentVersion: request.agentVersion,
           },
+          deps.signer.newSessionKey(),
         );
         return {
           sessionId: session.id,
           heartbeatIntervalMs: deps.heartbeatIntervalMs,
-          assertionJwks: JSON.stringify(deps.signer.jwks()),
+          // Only this agent session receives its key, on the connection it authenticated.
+          assertionKey: session.assertionKey.export(),
           assertionIssuer: deps.signer.issuer,
           assertionAudience: assertionAudience(name),
         };

@@ -2,6 +2,7 @@
  * One registered agent, as central sees it: its idle Proxy streams, the requests
  * waiting for one, its control stream, and the heartbeat watchdog that ends it.
  */
+import type { KeyObject } from 'node:crypto';
 import type { ServerHttp2Stream } from 'node:http2';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { ClusterMetadata, ClusterRef } from './ports.ts';
@@ -21,6 +22,8 @@ export interface AgentSessionOptions {
   id: string;
   cluster: ClusterRef;
   metadata: ClusterMetadata;
+  /** The key that MACs this session's identity assertions (never logged). */
+  assertionKey: KeyObject;
   heartbeatIntervalMs: number;
   /** Idle streams beyond this are closed unused (the agent does not replace them). */
   maxIdleStreams: number;
@@ -39,6 +42,8 @@ export class NoStreamError extends Error {
 export class AgentSession {
   readonly id: string;
   readonly cluster: ClusterRef;
+  /** The key that MACs this session's identity assertions (never logged). */
+  readonly assertionKey: KeyObject;
   metadata: ClusterMetadata;
   readonly connectedAt = new Date();
   lastSeen = new Date();
@@ -55,6 +60,7 @@ export class AgentSession {
   constructor(options: AgentSessionOptions) {
     this.id = options.id;
     this.cluster = options.cluster;
+    this.assertionKey = options.assertionKey;
     this.metadata = options.metadata;
     this.#options = options;
     this.#watchdog = this.#armWatchdog();

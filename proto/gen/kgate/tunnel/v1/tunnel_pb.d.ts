@@ -2,8 +2,8 @@
 //
 // The agent dials central's agent port (gRPC over HTTP/2 + TLS) and calls, in order:
 //   1. Register  — with its join token in the `authorization: Bearer <token>` metadata;
-//                  central answers with a session id (a secret) and the keys that
-//                  verify the identity assertions it will sign.
+//                  central answers with a session id and the session's assertion key
+//                  (both secrets) that MACs the identity assertions of its requests.
 //   2. Control   — one long-lived stream per session: agent → central heartbeats,
 //                  central → agent acks and "open more proxy streams".
 //   3. Proxy     — ONE RPC PER TUNNELLED HTTP REQUEST, so each request has its own
@@ -85,13 +85,6 @@ export declare type RegisterResponse = Message<"kgate.tunnel.v1.RegisterResponse
   heartbeatIntervalMs: number;
 
   /**
-   * JSON Web Key Set (JSON text) that verifies central's identity assertions.
-   *
-   * @generated from field: string assertion_jwks = 3;
-   */
-  assertionJwks: string;
-
-  /**
    * Expected `iss` of assertions.
    *
    * @generated from field: string assertion_issuer = 4;
@@ -104,6 +97,14 @@ export declare type RegisterResponse = Message<"kgate.tunnel.v1.RegisterResponse
    * @generated from field: string assertion_audience = 5;
    */
   assertionAudience: string;
+
+  /**
+   * Secret 256-bit key of this session: every identity assertion central sends on it is
+   * an HS256 JWT under this key. Never logged; a new one with every registration.
+   *
+   * @generated from field: bytes assertion_key = 6;
+   */
+  assertionKey: Uint8Array;
 };
 
 /**
@@ -326,7 +327,7 @@ export declare type Open = Message<"kgate.tunnel.v1.Open"> & {
   headers: Header[];
 
   /**
-   * Central's signed identity assertion (JWT).
+   * Central's identity assertion: an HS256 JWT under the session's assertion key.
    *
    * @generated from field: string assertion = 5;
    */

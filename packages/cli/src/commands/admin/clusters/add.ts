@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { CliContext } from '../../../context.ts';
 import { registerCluster } from '../../../usecases/admin/register-cluster.ts';
 import { outputOption, serverOption } from '../../options.ts';
+import { discoverAgentUrl } from './agent-url.ts';
 
 interface AddOptions {
   server?: string;
@@ -24,16 +25,20 @@ export function addCommand(context: CliContext): Command {
     .option('--namespace <ns>', 'the namespace the agent runs in (default: kgate-system)')
     .option(
       '--agent-url <url>',
-      "central's agent port as the cluster reaches it (default: https://<server host>:8444)",
+      "central's agent port as the cluster reaches it (default: the agent_url central publishes)",
     )
     .addOption(outputOption(['yaml', 'json'], 'yaml'))
     .action(async (name: string, options: AddOptions) => {
       const server = await context.resolveServer(options.server);
+      // Asked before registering, so that nothing is left half done if central is unreachable.
+      const agentUrl =
+        options.agentUrl ??
+        (await discoverAgentUrl(context, context.connection(await context.freshSession(server))));
       const result = await registerCluster(context, server, {
         name,
         ttl: options.ttl,
         namespace: options.namespace,
-        agentUrl: options.agentUrl,
+        agentUrl,
       });
       context.io.stdout.write(result.render(options.output));
       context.log(`Registered cluster "${name}"; its agent will dial ${result.agentUrl}.`);
