@@ -4,6 +4,7 @@
  * enter the tunnel.
  */
 import type { IncomingMessage } from 'node:http';
+import { failureStatus, type StatusObject } from '@kgate/core/k8s-status';
 import type { RequestInfo } from '@kgate/core/request-info';
 import type { ExchangeHandlers, TunnelExchange } from '../tunnel/exchange.ts';
 import type { AssertionSigner, ClusterRef, Identity, TunnelLogger } from '../tunnel/ports.ts';
@@ -125,4 +126,23 @@ export function hasBody(req: IncomingMessage): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
   const length = req.headers['content-length'];
   return length !== undefined && length !== '0';
+}
+
+/** 502 `Status`: the agent failed the tunnelled request before any response reached the client. */
+export function agentFailedStatus(cluster: ClusterRef, reason: string): StatusObject {
+  return failureStatus(
+    'InternalError',
+    `the agent of cluster "${cluster.clusterName}" failed: ${reason}`,
+    {},
+    502,
+  );
+}
+
+/** 503 `Status`: no agent session of the cluster could take the request. */
+export function agentUnavailableStatus(cluster: ClusterRef, why: string): StatusObject {
+  return failureStatus(
+    'ServiceUnavailable',
+    `the agent of cluster "${cluster.clusterName}" is not connected to kgate-central (${why})`,
+    { name: cluster.clusterName, kind: 'clusters', retryAfterSeconds: 5 },
+  );
 }

@@ -4,12 +4,14 @@
  * slow reader (a paused watch) slows only its own stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { failureStatus, type StatusObject, sendStatus } from '@kgate/core/k8s-status';
+import { type StatusObject, sendStatus } from '@kgate/core/k8s-status';
 import type { TunnelExchange } from '../tunnel/exchange.ts';
 import type { HeaderPair } from '../tunnel/proto.ts';
 import { NoStreamError } from '../tunnel/session.ts';
 import { admit, type ProxyTarget } from './admit.ts';
 import {
+  agentFailedStatus,
+  agentUnavailableStatus,
   clientResponseHeaders,
   hasBody,
   type ProxyDeps,
@@ -82,17 +84,7 @@ export async function proxyRequest(
         },
         onError(reason) {
           trace.error = reason;
-          if (!res.headersSent)
-            refuse(
-              res,
-              trace,
-              failureStatus(
-                'InternalError',
-                `the agent of cluster "${cluster.clusterName}" failed: ${reason}`,
-                {},
-                502,
-              ),
-            );
+          if (!res.headersSent) refuse(res, trace, agentFailedStatus(cluster, reason));
           else res.destroy();
           done();
         },
@@ -102,15 +94,7 @@ export async function proxyRequest(
   } catch (error) {
     if (!(error instanceof NoStreamError)) throw error;
     req.resume();
-    refuse(
-      res,
-      trace,
-      failureStatus(
-        'ServiceUnavailable',
-        `the agent of cluster "${cluster.clusterName}" is not connected to kgate-central (${error.message})`,
-        { name: cluster.clusterName, kind: 'clusters', retryAfterSeconds: 5 },
-      ),
-    );
+    refuse(res, trace, agentUnavailableStatus(cluster, error.message));
     return;
   }
   const active = exchange;

@@ -12,6 +12,8 @@ import { allowedUpgrades, type HeaderPair } from '../tunnel/proto.ts';
 import { NoStreamError } from '../tunnel/session.ts';
 import { admit, type ProxyTarget } from './admit.ts';
 import {
+  agentFailedStatus,
+  agentUnavailableStatus,
   clientResponseHeaders,
   type ProxyDeps,
   RequestTrace,
@@ -112,17 +114,7 @@ export async function proxyUpgrade(
         },
         onError(reason) {
           trace.error = reason;
-          if (trace.status === 0)
-            refuse(
-              socket,
-              trace,
-              failureStatus(
-                'InternalError',
-                `the agent of cluster "${cluster.clusterName}" failed: ${reason}`,
-                {},
-                502,
-              ),
-            );
+          if (trace.status === 0) refuse(socket, trace, agentFailedStatus(cluster, reason));
           else socket.destroy();
           finish();
         },
@@ -131,15 +123,7 @@ export async function proxyUpgrade(
     );
   } catch (error) {
     if (!(error instanceof NoStreamError)) throw error;
-    refuse(
-      socket,
-      trace,
-      failureStatus(
-        'ServiceUnavailable',
-        `the agent of cluster "${cluster.clusterName}" is not connected to kgate-central (${error.message})`,
-        { name: cluster.clusterName, kind: 'clusters', retryAfterSeconds: 5 },
-      ),
-    );
+    refuse(socket, trace, agentUnavailableStatus(cluster, error.message));
     return;
   }
   const active = exchange;
