@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createCertificateAuthority, issueServerCertificate } from '@kgate/core/pki';
 import { startApiServer } from '@kgate/testkit/apiserver';
+import { agentUser, gatewayRbac } from '../packages/agent/test/support/gateway.ts';
 import {
   TestClusters,
   TestJoinTokens,
@@ -26,8 +27,6 @@ import {
 } from '../packages/agent/test/support/ports.ts';
 import { createK8sProxy } from '../packages/central/src/proxy/index.ts';
 import { createAssertionSigner, createTunnelServer } from '../packages/central/src/tunnel/index.ts';
-
-const agentUser = 'system:serviceaccount:kgate-system:kgate-agent';
 
 async function cluster(): Promise<() => Promise<void>> {
   const saToken = `sa-${randomBytes(16).toString('hex')}`;
@@ -38,26 +37,7 @@ async function cluster(): Promise<() => Promise<void>> {
       // The direct client gets the same groups central asserts for the benchmark user.
       { token: directToken, user: 'bench', groups: ['kgate:authenticated', 'kgate:role:admin'] },
     ],
-    rbac: [
-      {
-        subjects: [{ kind: 'User', name: agentUser }],
-        verbs: ['impersonate'],
-        apiGroups: [''],
-        resources: ['users', 'groups'],
-      },
-      {
-        subjects: [{ kind: 'User', name: agentUser }],
-        verbs: ['get', 'list'],
-        apiGroups: [''],
-        resources: ['nodes'],
-      },
-      {
-        subjects: [{ kind: 'Group', name: 'kgate:role:admin' }],
-        verbs: ['*'],
-        apiGroups: ['*'],
-        resources: ['*'],
-      },
-    ],
+    rbac: gatewayRbac,
   });
   server.store.create({
     apiVersion: 'v1',

@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { echoThrough } from '@kgate/testkit/echo';
 import { agentUser, type Gateway, startGateway } from '../../agent/test/support/gateway.ts';
-import { echoThrough, kubectl, spawnKubectl } from '../../agent/test/support/kubectl.ts';
+import { kubectl, spawnKubectl } from '../../agent/test/support/kubectl.ts';
 
 let gateway: Gateway;
 let alice: string;

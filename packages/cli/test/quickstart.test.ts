@@ -6,108 +6,33 @@
  * throw-away HOME with KGATE_KEYRING=off.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { echoThrough } from '@kgate/testkit/echo';
 import { kubectlPath } from '@kgate/testkit/kubectl';
+import { type BackgroundProcess, runProcess, startProcess } from '@kgate/testkit/process';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const npxBin = (name: string) => path.join(repoRoot, 'node_modules', '.bin', name);
 const kubectlBin = kubectlPath('1.33');
 const heartbeatMs = 1000;
 
-/** A long-running process and everything it printed. */
-interface Proc {
-  child: ChildProcessWithoutNullStreams;
-  out(): string;
-  /** Resolves with the output once `pattern` matches it. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  exited: Promise<number | null>;
-  kill(signal?: NodeJS.Signals): Promise<number | null>;
-}
+const procs = new Set<BackgroundProcess>();
 
-const procs = new Set<Proc>();
-
-function start(command: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(command, args, { env, cwd: repoRoot });
-  let out = '';
-  const waiters = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    out += chunk.toString();
-    for (const waiter of [...waiters]) waiter();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      resolve(code);
-      for (const waiter of [...waiters]) waiter();
-    }),
-  );
-  const proc: Proc = {
-    child,
-    out: () => out,
-    exited,
-    waitFor(pattern, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (pattern.test(out)) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(out);
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            reject(new Error(`${path.basename(command)} exited before printing ${pattern}:\n${out}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${path.basename(command)} printed no ${pattern} in ${timeoutMs} ms:\n${out}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-    async kill(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      procs.delete(proc);
-      return exited;
-    },
-  };
+/** Starts a long-running program in the repository; `after` kills whatever is left. */
+function start(command: string, args: string[], env: Record<string, string>): BackgroundProcess {
+  const proc = startProcess(command, args, { env, cwd: repoRoot });
   procs.add(proc);
   return proc;
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a command to completion, with stdin `input`, killed after `timeoutMs`. */
 function run(command: string, args: string[], env: Record<string, string>, input = '', timeoutMs = 20_000) {
-  return new Promise<Run>((resolve) => {
-    const child = spawn(command, args, { env, cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
+  return runProcess(command, args, { env, cwd: repoRoot, input, timeoutMs });
 }
 
 function freePort(): Promise<number> {
@@ -131,18 +56,6 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
   }
 }
 
-/** Sends `payload` to a local port and resolves with what comes back before the far side closes. */
-function echoThrough(port: number, payload: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.end(payload));
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('close', () => resolve(Buffer.concat(chunks)));
-    socket.on('error', reject);
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no echo within 10 s')));
-  });
-}
-
 const qs = mkdtempSync(path.join(tmpdir(), 'kgate-quickstart-'));
 const home = path.join(qs, 'home');
 const base = { HOME: home, PATH: process.env.PATH ?? '/usr/bin:/bin', KGATE_KEYRING: 'off' };
@@ -153,8 +66,8 @@ const centralCa = path.join(qs, 'central', 'ca.crt');
 let port: number;
 let agentPort: number;
 let server: string;
-let central: Proc;
-let agent: Proc;
+let central: BackgroundProcess;
+let agent: BackgroundProcess;
 let agentArgs: string[];
 let password = '';
 
@@ -165,7 +78,7 @@ const kubectl = (args: string[], input = '') => run(kubectlBin, args, kubectlEnv
 const otherClient = (args: string[]) =>
   run(kubectlBin, ['--kubeconfig', clusterKubeconfig, ...args], kubectlEnv);
 
-function startCentral(): Proc {
+function startCentral(): BackgroundProcess {
   return start(
     process.execPath,
     [
@@ -241,11 +154,11 @@ before(async () => {
   central = startCentral();
   await apiserver.waitFor(/kubeconfig: /);
   await central.waitFor(/kgate-central is listening/);
-  password = /one-time password:\n\n {4}(\S+)\n/.exec(central.out())?.[1] ?? '';
+  password = /one-time password:\n\n {4}(\S+)\n/.exec(central.output())?.[1] ?? '';
 });
 
 after(async () => {
-  for (const proc of [...procs]) await proc.kill('SIGKILL');
+  for (const proc of procs) await proc.stop('SIGKILL');
   rmSync(qs, { recursive: true, force: true });
 });
 
@@ -302,7 +215,7 @@ describe('the quickstart', { timeout: 90_000 }, () => {
     const impostorArgs = agentArgs.map((a) => (a === 'dev' ? 'prod' : a));
     const impostor = start(process.execPath, impostorArgs, base);
     await impostor.waitFor(/join token was refused for cluster \\"prod\\"/);
-    await impostor.kill();
+    await impostor.stop();
     const names = JSON.parse((await kgate(['clusters', 'list', '-o', 'json'])).stdout).items.map(
       (c: { name: string }) => c.name,
     );
@@ -363,7 +276,7 @@ describe('the quickstart', { timeout: 90_000 }, () => {
     const labelled = await otherClient(['label', 'pod', 'hello', 'stage=demo']);
     assert.equal(labelled.code, 0, labelled.stderr);
     await watch.waitFor(/hello\s+1\/1\s+Running[^\n]*\n(.*\n)*hello\s+1\/1\s+Running/);
-    await watch.kill();
+    await watch.stop();
   });
 
   test('logs -f prints a line another client writes to the container', async () => {
@@ -376,8 +289,8 @@ describe('the quickstart', { timeout: 90_000 }, () => {
     );
     attach.child.stdin.write('a new line\n');
     await logs.waitFor(/a new line/);
-    await attach.kill();
-    await logs.kill();
+    await attach.stop();
+    await logs.stop();
   });
 
   test('exec -i runs sh with stdin, and port-forward echoes bytes', async () => {
@@ -388,13 +301,13 @@ describe('the quickstart', { timeout: 90_000 }, () => {
     const forward = start(kubectlBin, ['port-forward', 'pod/hello', `${local}:80`], kubectlEnv);
     await forward.waitFor(new RegExp(`Forwarding from 127\\.0\\.0\\.1:${local} -> 80`));
     const payload = Buffer.from(`bytes through kgate ${Date.now()}`);
-    assert.deepEqual(await echoThrough(local, payload), payload);
-    await forward.kill();
+    assert.deepEqual(await echoThrough(local, payload, 10_000), payload);
+    await forward.stop();
   });
 
   test('stopping the agent shows dev disconnected within two heartbeats, and kubectl says the agent is not connected', async () => {
     const stopped = Date.now();
-    await agent.kill();
+    await agent.stop();
     await eventually('dev disconnected', async () =>
       (await devStatus()) === 'disconnected' ? true : undefined,
     );
@@ -416,11 +329,11 @@ describe('the quickstart', { timeout: 90_000 }, () => {
   });
 
   test('central killed and started again: the agent reconnects by itself, and kubectl needs no new login', async () => {
-    await central.kill('SIGKILL');
+    await central.stop('SIGKILL');
     await agent.waitFor(/"msg":"(disconnected from central|connection to central failed)"/);
     central = startCentral();
     await central.waitFor(/kgate-central is listening/);
-    assert.doesNotMatch(central.out(), /one-time password/, 'the same admin, not a new one');
+    assert.doesNotMatch(central.output(), /one-time password/, 'the same admin, not a new one');
     await eventually('dev connected after the restart', async () =>
       (await devStatus().catch(() => undefined)) === 'connected' ? true : undefined,
     );

@@ -5,33 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type ApiServer, type KubeObject, startApiServer } from '@kgate/testkit/apiserver';
-import { raw } from './apiserver-support.ts';
+import type { ApiServer, KubeObject } from '@kgate/testkit/apiserver';
+import { pod, raw, startApiTestServer, status } from './apiserver-support.ts';
 
 let server: ApiServer;
 
 before(async () => {
-  server = await startApiServer({ watchWindow: 20, watchBookmarkIntervalMs: 150 });
-  server.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'api' } });
+  server = await startApiTestServer();
 });
 
 after(async () => {
   await server.close();
 });
-
-function pod(name: string, labels: Record<string, string> = {}): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace: 'api', labels },
-    spec: { containers: [{ name: 'main', image: 'busybox' }] },
-  };
-}
-
-const status = (body: unknown) =>
-  body as { message: string; reason: string; code: number; details?: unknown };
-const _rvOf = (obj: KubeObject | undefined) =>
-  (obj?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion ?? '';
 
 describe('Status errors', () => {
   test('an unknown path is the real 404 with empty details', async () => {

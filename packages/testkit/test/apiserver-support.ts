@@ -3,19 +3,16 @@
  * raw HTTPS requests (to check exact response shapes), and read streamed responses
  * (watches, `kubectl get -w`) line by line until what the test waits for shows up.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ApiServer, KeyAndCert } from '@kgate/testkit/apiserver';
+import { type ApiServer, type KeyAndCert, type KubeObject, startApiServer } from '@kgate/testkit/apiserver';
 import { type KubectlVersion, kubectlPath } from '@kgate/testkit/kubectl';
+import { type ProcessResult, runProcess } from '@kgate/testkit/process';
 
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type Run = ProcessResult;
 
 /** Runs kubectl with a kubeconfig and a hard timeout; never throws on a non-zero exit. */
 export function kubectl(
@@ -24,18 +21,36 @@ export function kubectl(
   args: string[],
   timeoutMs = 20_000,
 ): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      kubectlPath(version),
-      ['--kubeconfig', kubeconfig, ...args],
-      { timeout: timeoutMs, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runProcess(kubectlPath(version), ['--kubeconfig', kubeconfig, ...args], { timeoutMs });
 }
+
+/**
+ * The fixture as the Status and watch tests use it: a short watch window and frequent
+ * bookmarks (so 410s and bookmarks show up quickly), with an `api` namespace.
+ */
+export async function startApiTestServer(): Promise<ApiServer> {
+  const server = await startApiServer({ watchWindow: 20, watchBookmarkIntervalMs: 150 });
+  server.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'api' } });
+  return server;
+}
+
+/** A busybox pod in the `api` namespace. */
+export function pod(name: string, labels: Record<string, string> = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'api', labels },
+    spec: { containers: [{ name: 'main', image: 'busybox' }] },
+  };
+}
+
+/** A response body read as a Status. */
+export const status = (body: unknown) =>
+  body as { message: string; reason: string; code: number; details?: unknown };
+
+/** An object's `metadata.resourceVersion`, or '' when it has none. */
+export const rvOf = (obj: KubeObject | undefined) =>
+  (obj?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion ?? '';
 
 /** A temporary directory removed by the returned cleanup. */
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {

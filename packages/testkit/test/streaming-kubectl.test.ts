@@ -3,15 +3,14 @@
  * fixture API server, with a pod created through it.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type ApiServer, startApiServer } from '../src/apiserver/index.ts';
+import { echoThrough } from '../src/echo.ts';
 import { kubectlPath } from '../src/kubectl.ts';
-import { runKubectl } from './streaming-support.ts';
+import { type BackgroundProcess, runProcess, startProcess } from '../src/process.ts';
 
 const kubectl133 = kubectlPath('1.33');
 const kubectl127 = kubectlPath('1.27');
@@ -42,9 +41,9 @@ function kubectl(
   args: string[],
   options: { input?: string; binary?: string; env?: Record<string, string> } = {},
 ) {
-  return runKubectl(options.binary ?? kubectl133, ['--kubeconfig', kubeconfig, ...args], {
+  return runProcess(options.binary ?? kubectl133, ['--kubeconfig', kubeconfig, ...args], {
     input: options.input,
-    env: options.env,
+    env: { ...process.env, ...options.env },
     timeoutMs: 20_000,
   });
 }
@@ -56,65 +55,11 @@ async function createPod(name: string): Promise<void> {
   assert.equal(result.code, 0, result.stderr);
 }
 
-/** A long-running kubectl with its output collected and a way to wait for text in it. */
-interface Spawned {
-  child: ChildProcessWithoutNullStreams;
-  output(): string;
-  waitFor(text: string | RegExp): Promise<string>;
-  exited: Promise<number | null>;
-}
-
-function spawnKubectl(args: string[], binary = kubectl133, command?: string): Spawned {
-  const child = command
-    ? spawn('script', ['-qec', command, '/dev/null'])
-    : spawn(binary, ['--kubeconfig', kubeconfig, ...args]);
-  let out = '';
-  const waiters: { match: (s: string) => boolean; resolve: (s: string) => void }[] = [];
-  const onData = (chunk: Buffer) => {
-    out += chunk.toString();
-    for (const waiter of [...waiters]) {
-      if (waiter.match(out)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(out);
-      }
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve(code);
-    }),
-  );
-  return {
-    child,
-    output: () => out,
-    exited,
-    waitFor: (text) =>
-      new Promise((resolve, reject) => {
-        const match = (s: string) => (typeof text === 'string' ? s.includes(text) : text.test(s));
-        if (match(out)) {
-          resolve(out);
-          return;
-        }
-        waiters.push({ match, resolve });
-        void exited.then(() => reject(new Error(`kubectl exited before printing ${text}; output:\n${out}`)));
-      }),
-  };
-}
-
-/** Sends `payload` to a local port and resolves with what comes back once the server closes. */
-function echoThrough(port: number, payload: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.end(payload));
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('close', () => resolve(Buffer.concat(chunks)));
-    socket.on('error', reject);
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no echo within 10 s')));
-  });
+/** A long-running kubectl, or `command` run by script(1) on a terminal. */
+function spawnKubectl(args: string[], binary = kubectl133, command?: string): BackgroundProcess {
+  return command
+    ? startProcess('script', ['-qec', command, '/dev/null'], { killAfterMs: 20_000 })
+    : startProcess(binary, ['--kubeconfig', kubeconfig, ...args], { killAfterMs: 20_000 });
 }
 
 before(async () => {
@@ -240,8 +185,8 @@ describe('kubectl port-forward', { timeout: 60_000 }, () => {
     try {
       const big = Buffer.alloc(200_000, 'z');
       const [small, large] = await Promise.all([
-        echoThrough(port, Buffer.from('hello through port-forward')),
-        echoThrough(port, big),
+        echoThrough(port, Buffer.from('hello through port-forward'), 10_000),
+        echoThrough(port, big, 10_000),
       ]);
       assert.equal(small.toString(), 'hello through port-forward');
       assert.equal(large.length, big.length);

@@ -3,7 +3,6 @@
  * API (discovery, GET pod, the pod subresources) to route requests to the streaming
  * handlers, plus WebSocket and SPDY clients that play kubectl's part.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, request, type Server } from 'node:https';
@@ -234,33 +233,6 @@ export function kubeconfigFor(server: { url: string; ca: string }): { path: stri
     ].join('\n'),
   );
   return { path: file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs kubectl with a timeout; `input` is written to its stdin (then closed). */
-export function runKubectl(
-  binary: string,
-  args: string[],
-  options: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {},
-): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      binary,
-      args,
-      { timeout: options.timeoutMs ?? 20_000, env: { ...process.env, ...options.env }, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
-    else child.stdin?.end();
-  });
 }
 
 export interface ChannelResult {

@@ -12,7 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCertificateAuthority, issueServerCertificate } from '@kgate/core/pki';
-import { type ApiServer, type ApiServerOptions, startApiServer } from '@kgate/testkit/apiserver';
+import {
+  type ApiServer,
+  type ApiServerOptions,
+  type RbacRule,
+  startApiServer,
+} from '@kgate/testkit/apiserver';
 import { stringify } from 'yaml';
 import { createK8sProxy, type K8sProxy, type ProxyTunnel } from '../../../central/src/proxy/index.ts';
 import {
@@ -29,6 +34,31 @@ import { TestClusters, TestJoinTokens, TestPresence, TestRecorder, TestUsers } f
 
 /** The agent's ServiceAccount in the fixture cluster. */
 export const agentUser = 'system:serviceaccount:kgate-system:kgate-agent';
+
+/**
+ * The fixture cluster's RBAC that the gateway needs: the agent may impersonate users and
+ * groups and read nodes (the cluster metadata it reports), and kgate's admin role may do anything.
+ */
+export const gatewayRbac: RbacRule[] = [
+  {
+    subjects: [{ kind: 'User', name: agentUser }],
+    verbs: ['impersonate'],
+    apiGroups: [''],
+    resources: ['users', 'groups'],
+  },
+  {
+    subjects: [{ kind: 'User', name: agentUser }],
+    verbs: ['get', 'list'],
+    apiGroups: [''],
+    resources: ['nodes'],
+  },
+  {
+    subjects: [{ kind: 'Group', name: 'kgate:role:admin' }],
+    verbs: ['*'],
+    apiGroups: ['*'],
+    resources: ['*'],
+  },
+];
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 
@@ -119,24 +149,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       ...(options.apiserver?.tokens ?? []),
     ],
     rbac: [
-      {
-        subjects: [{ kind: 'User', name: agentUser }],
-        verbs: ['impersonate'],
-        apiGroups: [''],
-        resources: ['users', 'groups'],
-      },
-      {
-        subjects: [{ kind: 'User', name: agentUser }],
-        verbs: ['get', 'list'],
-        apiGroups: [''],
-        resources: ['nodes'],
-      },
-      {
-        subjects: [{ kind: 'Group', name: 'kgate:role:admin' }],
-        verbs: ['*'],
-        apiGroups: ['*'],
-        resources: ['*'],
-      },
+      ...gatewayRbac,
       {
         subjects: [{ kind: 'Group', name: 'kgate:role:viewer' }],
         verbs: ['get', 'list', 'watch'],

@@ -3,11 +3,12 @@
  * stand-ins for the keyring and clock), or as a real process through the bin (what
  * kubectl and a shell see).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { runProcess } from '@kgate/testkit/process';
 import type { KeyringBackend } from '../../src/infrastructure/token-store/types.ts';
 import { type MainOptions, main } from '../../src/main.ts';
 
@@ -116,26 +117,14 @@ export function spawnKgateSync(args: string[], env: Record<string, string>, inpu
 }
 
 /** Runs a command without blocking the event loop (the fake central runs in this process). */
-export function spawnAsync(
+export async function spawnAsync(
   command: string,
   args: string[],
   env: Record<string, string>,
   input = '',
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  const result = await runProcess(command, args, { env, input, timeoutMs: 60_000 });
+  return { ...result, code: result.code ?? -1 };
 }
 
 /** Logs `username` in to `server` in-process, with the CA file and password on stdin. */
