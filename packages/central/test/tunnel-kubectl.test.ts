@@ -5,8 +5,11 @@
  * agent), never the agent or central.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { echoThrough } from '@kgate/testkit/echo';
+import { kubectlPath } from '@kgate/testkit/kubectl';
+import { startProcess } from '@kgate/testkit/process';
 import { agentUser, type Gateway, startGateway } from '../../agent/test/support/gateway.ts';
 import { kubectl, spawnKubectl } from '../../agent/test/support/kubectl.ts';
 
@@ -136,6 +139,33 @@ describe('kubectl through central', { timeout: 120_000 }, () => {
     });
     assert.equal(cat.code, 0, cat.stderr);
     assert.equal(cat.stdout, 'first line\nsecond line\n');
+  });
+
+  test('exec -it -- sh on a terminal shows the prompt, echoes what is typed and returns the exit code', {
+    skip: !existsSync('/usr/bin/script'),
+  }, async () => {
+    const command = `${kubectlPath('1.33')} --kubeconfig ${alice} exec -it web -- sh`;
+    const session = startProcess('script', ['-qec', command, '/dev/null'], { killAfterMs: 30_000 });
+    try {
+      await session.waitFor('/ # ');
+      session.child.stdin?.write('echo typed through central\r');
+      await session.waitFor('typed through central\r\n/ # ');
+      session.child.stdin?.write('exit 6\r');
+      assert.equal(await session.exited, 6);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  test('attach -i reaches the container’s main process, which echoes it back', async () => {
+    const attach = spawnKubectl(alice, ['attach', '-i', 'web']);
+    try {
+      await attach.waitFor("If you don't see a command prompt");
+      attach.child.stdin?.write('hello through attach\n');
+      await attach.waitFor(/hello through attach\n/);
+    } finally {
+      await attach.stop();
+    }
   });
 
   test('kubectl 1.27 execs over a plain SPDY upgrade', async () => {
