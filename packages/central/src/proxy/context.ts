@@ -4,6 +4,7 @@
  * enter the tunnel.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Writable } from 'node:stream';
 import { failureStatus, type StatusObject } from '@kgate/core/k8s-status';
 import type { RequestInfo } from '@kgate/core/request-info';
 import type { ExchangeHandlers, TunnelExchange } from '../tunnel/exchange.ts';
@@ -145,4 +146,23 @@ export function agentUnavailableStatus(cluster: ClusterRef, why: string): Status
     `the agent of cluster "${cluster.clusterName}" is not connected to kgate-central (${why})`,
     { name: cluster.clusterName, kind: 'clusters', retryAfterSeconds: 5 },
   );
+}
+
+/**
+ * The tunnel's `onData` towards the client: counts the bytes and, when the client's
+ * buffer is full, pauses this one stream until it drains (so a slow reader stalls only
+ * its own request, through HTTP/2 flow control back to the agent).
+ */
+export function writeToClient(
+  trace: RequestTrace,
+  client: Writable,
+  exchange: () => TunnelExchange | undefined,
+): (data: Uint8Array) => void {
+  return (data) => {
+    trace.bytesOut += data.length;
+    if (!client.write(data)) {
+      exchange()?.pause();
+      client.once('drain', () => exchange()?.resume());
+    }
+  };
 }

@@ -17,6 +17,7 @@ import {
   type ProxyDeps,
   RequestTrace,
   tunnelRequestHeaders,
+  writeToClient,
 } from './context.ts';
 
 function flat(headers: readonly HeaderPair[]): string[] {
@@ -72,13 +73,7 @@ export async function proxyRequest(
           trace.status = status;
           res.writeHead(status, flat(clientResponseHeaders(headers)));
         },
-        onData(data) {
-          trace.bytesOut += data.length;
-          if (!res.write(data)) {
-            exchange?.pause();
-            res.once('drain', () => exchange?.resume());
-          }
-        },
+        onData: writeToClient(trace, res, () => exchange),
         onEnd() {
           res.end();
         },

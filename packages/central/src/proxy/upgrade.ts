@@ -19,6 +19,7 @@ import {
   RequestTrace,
   switchingHeaders,
   tunnelRequestHeaders,
+  writeToClient,
 } from './context.ts';
 
 function head(status: number, headers: readonly HeaderPair[]): string {
@@ -101,13 +102,7 @@ export async function proxyUpgrade(
             socket.write(head(status, pairs));
           }
         },
-        onData(data) {
-          trace.bytesOut += data.length;
-          if (!socket.write(data)) {
-            exchange?.pause();
-            socket.once('drain', () => exchange?.resume());
-          }
-        },
+        onData: writeToClient(trace, socket, () => exchange),
         onEnd() {
           socket.end();
           if (!switched) exchange?.end();

@@ -44,6 +44,23 @@ const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch'
 const statusVerbs = ['get', 'patch', 'update'];
 
 /** The types served, in discovery order within each group version. */
+const selfSubjectReviews: ResourceType = {
+  group: 'authentication.k8s.io',
+  version: 'v1',
+  resource: 'selfsubjectreviews',
+  kind: 'SelfSubjectReview',
+  singularName: 'selfsubjectreview',
+  namespaced: false,
+  shortNames: [],
+  categories: [],
+  verbs: ['create'],
+  subresources: [],
+  builtin: true,
+  nameRule: 'subdomain',
+  storageVersionHash: '',
+  review: 'SelfSubjectReview',
+};
+
 export const resourceTypes: readonly ResourceType[] = [
   {
     group: '',
@@ -162,39 +179,9 @@ export const resourceTypes: readonly ResourceType[] = [
     nameRule: 'subdomain',
     storageVersionHash: '8aSe+NMegvE=',
   },
-  {
-    group: 'authentication.k8s.io',
-    version: 'v1',
-    resource: 'selfsubjectreviews',
-    kind: 'SelfSubjectReview',
-    singularName: 'selfsubjectreview',
-    namespaced: false,
-    shortNames: [],
-    categories: [],
-    verbs: ['create'],
-    subresources: [],
-    builtin: true,
-    nameRule: 'subdomain',
-    storageVersionHash: '',
-    review: 'SelfSubjectReview',
-  },
-  {
-    // kubectl 1.27 asks the beta version for `auth whoami`.
-    group: 'authentication.k8s.io',
-    version: 'v1beta1',
-    resource: 'selfsubjectreviews',
-    kind: 'SelfSubjectReview',
-    singularName: 'selfsubjectreview',
-    namespaced: false,
-    shortNames: [],
-    categories: [],
-    verbs: ['create'],
-    subresources: [],
-    builtin: true,
-    nameRule: 'subdomain',
-    storageVersionHash: '',
-    review: 'SelfSubjectReview',
-  },
+  selfSubjectReviews,
+  // kubectl 1.27 asks the beta version for `auth whoami`.
+  { ...selfSubjectReviews, version: 'v1beta1' },
   {
     group: 'authorization.k8s.io',
     version: 'v1',
