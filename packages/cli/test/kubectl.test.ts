@@ -124,9 +124,19 @@ test('kgate kubectl forwards SIGTERM to kubectl and exits as it did', { timeout:
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
   child.kill('SIGTERM');
-  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  // If kgate died without passing the signal on, the script would run on holding the
+  // pipes open: fail with a clear message instead of hanging the file.
+  const code = await Promise.race([
+    closed,
+    new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000).unref()),
+  ]);
+  if (code === 'hung') {
+    spawn('pkill', ['-f', script]);
+    assert.fail(`kgate did not pass SIGTERM on to kubectl; stderr: ${stderr}`);
+  }
   assert.equal(code, 143);
   assert.match(stderr, /kubectl got TERM/);
 });

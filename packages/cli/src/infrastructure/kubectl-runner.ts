@@ -26,17 +26,24 @@ const forwarded: NodeJS.Signals[] =
 /** The production {@link KubectlRunner}. */
 export const spawnKubectl: KubectlRunner = (invocation) =>
   new Promise((resolve, reject) => {
-    const child = spawn(invocation.command, [...invocation.args], {
-      stdio: 'inherit',
-      env: { ...invocation.env },
-    });
+    // Listen before spawning, so that no signal can fall into a window where kgate would
+    // die of it while kubectl runs on; a signal that comes before kubectl exists is passed
+    // on as soon as it does.
+    let child: ReturnType<typeof spawn> | undefined;
+    const pending: NodeJS.Signals[] = [];
     const handlers = forwarded.map((signal) => {
       const handler = () => {
-        child.kill(signal);
+        if (child) child.kill(signal);
+        else pending.push(signal);
       };
       process.on(signal, handler);
       return [signal, handler] as const;
     });
+    child = spawn(invocation.command, [...invocation.args], {
+      stdio: 'inherit',
+      env: { ...invocation.env },
+    });
+    for (const signal of pending) child.kill(signal);
     const cleanup = () => {
       for (const [signal, handler] of handlers) process.off(signal, handler);
     };
