@@ -59,12 +59,6 @@ export async function proxyRequest(
   }
 
   let exchange: TunnelExchange | undefined;
-  let finished = false;
-  const done = () => {
-    if (finished) return;
-    finished = true;
-    trace.finish();
-  };
   try {
     exchange = await deps.tunnel.openExchange(
       cluster.clusterId,
@@ -81,7 +75,7 @@ export async function proxyRequest(
           trace.error = reason;
           if (!res.headersSent) refuse(res, trace, agentFailedStatus(cluster, reason));
           else res.destroy();
-          done();
+          trace.finish();
         },
       },
       deps.streamTimeoutMs,
@@ -93,14 +87,14 @@ export async function proxyRequest(
     return;
   }
   const active = exchange;
-  res.once('finish', done);
+  res.once('finish', () => trace.finish());
   res.once('close', () => {
     // Closed before the response ended: the client went away (Ctrl-C on a watch).
     if (!res.writableFinished) {
       trace.error ??= 'the client went away';
       active.reset('the client went away');
     }
-    done();
+    trace.finish();
   });
 
   const open = {

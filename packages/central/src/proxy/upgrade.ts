@@ -82,9 +82,6 @@ export async function proxyUpgrade(
 
   let exchange: TunnelExchange | undefined;
   let switched = false;
-  const finish = () => {
-    trace.finish();
-  };
   try {
     exchange = await deps.tunnel.openExchange(
       cluster.clusterId,
@@ -111,7 +108,7 @@ export async function proxyUpgrade(
           trace.error = reason;
           if (trace.status === 0) refuse(socket, trace, agentFailedStatus(cluster, reason));
           else socket.destroy();
-          finish();
+          trace.finish();
         },
       },
       deps.streamTimeoutMs,
@@ -149,6 +146,6 @@ export async function proxyUpgrade(
   socket.on('end', () => active.end());
   socket.on('close', () => {
     active.reset('the client closed the connection');
-    finish();
+    trace.finish();
   });
 }
