@@ -24,12 +24,23 @@ after(async () => {
   await gateway.close();
 });
 
-function disconnectedAfter(since: number, timeoutMs = 10_000): Promise<number> {
-  const started = Date.now();
-  return gateway.presence
-    .waitFor((e) => e.kind === 'disconnected' && e.clusterId === gateway.cluster.clusterId, timeoutMs, since)
-    .then(() => Date.now() - started);
+/**
+ * Waits for the cluster's next disconnect and returns why central ended the session.
+ * "At once" is proven by the cause (the agent's connection closing) rather than by a
+ * stopwatch, which a loaded CI machine makes meaningless; a frozen agent is caught by
+ * the heartbeat deadline instead.
+ */
+async function disconnectedBecause(since: number, timeoutMs = 10_000): Promise<string> {
+  const event = await gateway.presence.waitFor(
+    (e) => e.kind === 'disconnected' && e.clusterId === gateway.cluster.clusterId,
+    timeoutMs,
+    since,
+  );
+  return event.kind === 'disconnected' ? event.reason : '';
 }
+
+const closedAtOnce = /^(control stream closed|agent connection closed)$/;
+const missedHeartbeats = new RegExp(`^no heartbeat for ${2 * heartbeatMs} ms$`);
 
 function lines(): { out: Writable; records: Record<string, unknown>[]; text: () => string } {
   const records: Record<string, unknown>[] = [];
@@ -68,9 +79,9 @@ describe('agent presence', { timeout: 120_000 }, () => {
     assert.equal(warm.code, 0, warm.stderr);
     const since = gateway.presence.events.length;
     const stopping = gateway.agent?.stop();
-    const elapsed = await disconnectedAfter(since);
+    const reason = await disconnectedBecause(since);
     await stopping;
-    assert.ok(elapsed < 2 * heartbeatMs, `disconnected after ${elapsed} ms`);
+    assert.match(reason, closedAtOnce);
     const result = await kubectl(kubeconfig, ['get', 'configmaps']);
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /ServiceUnavailable.*the agent of cluster "test-cluster" is not connected/);
@@ -82,8 +93,7 @@ describe('agent presence', { timeout: 120_000 }, () => {
     const since = gateway.presence.events.length;
     agent.child.kill('SIGSTOP');
     try {
-      const elapsed = await disconnectedAfter(since);
-      assert.ok(elapsed <= 2 * heartbeatMs + 250, `disconnected after ${elapsed} ms`);
+      assert.match(await disconnectedBecause(since), missedHeartbeats);
     } finally {
       agent.child.kill('SIGCONT');
     }
@@ -100,15 +110,14 @@ describe('agent presence', { timeout: 120_000 }, () => {
     await gateway.waitConnected(15_000);
     const since = gateway.presence.events.length;
     first.child.kill('SIGKILL');
-    const elapsed = await disconnectedAfter(since);
-    assert.ok(elapsed < 2 * heartbeatMs, `disconnected after ${elapsed} ms`);
+    assert.match(await disconnectedBecause(since), closedAtOnce);
     const second = await gateway.spawnAgent();
     await second.waitForLog(/registered with central/);
     const result = await kubectl(kubeconfig, ['get', 'configmaps']);
     assert.equal(result.code, 0, result.stderr);
     const stopped = gateway.presence.events.length;
     assert.equal(await second.stop(), 0);
-    await disconnectedAfter(stopped);
+    assert.match(await disconnectedBecause(stopped), closedAtOnce);
   });
 
   test('after central restarts, the agent reconnects by itself, backing off between attempts', async () => {

@@ -305,13 +305,16 @@ describe('the quickstart', { timeout: 90_000 }, () => {
     await forward.stop();
   });
 
-  test('stopping the agent shows dev disconnected within two heartbeats, and kubectl says the agent is not connected', async () => {
-    const stopped = Date.now();
+  test('stopping the agent shows dev disconnected at once, and kubectl says the agent is not connected', async () => {
     await agent.stop();
+    // "At once": central ended the session because the agent's connection closed, not
+    // because heartbeats stopped arriving (a stopwatch would flake on a loaded machine).
+    const ended = await central.waitFor(/"msg":"agent session ended"[^\n]*/);
+    const line = ended.split('\n').find((l) => l.includes('"msg":"agent session ended"')) ?? '';
+    assert.match(line, /"reason":"(control stream closed|agent connection closed)"/);
     await eventually('dev disconnected', async () =>
       (await devStatus()) === 'disconnected' ? true : undefined,
     );
-    assert.ok(Date.now() - stopped <= 2 * heartbeatMs, `took ${Date.now() - stopped} ms`);
     assert.equal(await listedStatus(), 'disconnected');
     const refused = await kubectl(['get', 'pods']);
     assert.equal(refused.code, 1);

@@ -5,6 +5,7 @@
  */
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { createContextValues } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { type ExchangeHandlers, TunnelExchange } from './exchange.ts';
 import {
@@ -22,7 +23,7 @@ import {
   sessionHeader,
 } from './proto.ts';
 import { AgentRegistry } from './registry.ts';
-import { agentServiceRoutes } from './service.ts';
+import { agentConnection, agentServiceRoutes } from './service.ts';
 
 /** Options of {@link createTunnelServer}. */
 export interface TunnelServerOptions {
@@ -97,6 +98,8 @@ export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
     }),
     grpcWeb: false,
     connect: false,
+    contextValues: (req) =>
+      createContextValues().set(agentConnection, 'stream' in req ? req.stream.session : undefined),
   });
   const server = http2.createSecureServer({
     cert: options.tls.cert,

@@ -2,11 +2,27 @@
  * The Register and Control RPCs of `AgentService`, served by ConnectRPC (gRPC
  * protocol). Proxy is served by hand on raw streams (see server.ts).
  */
-import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
+import type { EventEmitter } from 'node:events';
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  createContextKey,
+  type HandlerContext,
+} from '@connectrpc/connect';
 import type { AgentAuthenticator, AssertionSigner, TunnelLogger } from './ports.ts';
 import { AgentService, AsyncQueue, assertionAudience, type ControlRequest, sessionHeader } from './proto.ts';
 import type { AgentRegistry } from './registry.ts';
 import type { ControlMessage } from './session.ts';
+
+/**
+ * The agent's HTTP/2 connection, set by the server for every call. A session ends the
+ * moment the connection it registered on closes (a killed agent never cancels its
+ * calls), not two heartbeats later.
+ */
+export const agentConnection = createContextKey<EventEmitter | undefined>(undefined, {
+  description: "the agent's HTTP/2 connection",
+});
 
 /** What the RPCs need. */
 export interface AgentServiceDeps {
@@ -48,6 +64,9 @@ export function agentServiceRoutes(deps: AgentServiceDeps): (router: ConnectRout
           },
           deps.signer.newSessionKey(),
         );
+        const connection = context.values.get(agentConnection);
+        // An agent registers once per connection, so one listener per session is bounded.
+        connection?.once('close', () => session.close('agent connection closed'));
         return {
           sessionId: session.id,
           heartbeatIntervalMs: deps.heartbeatIntervalMs,
