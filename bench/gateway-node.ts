@@ -2,8 +2,10 @@
  * One process of the gateway benchmark (bench/gateway.ts starts them):
  *
  *   node bench/gateway-node.ts cluster   the API server fixture with a ConfigMap to GET
- *   node bench/gateway-node.ts central [--cache-tokens-ms N] [--cache-identities-ms N]
- *                                        central's agent port and user port (/k8s/…)
+ *   node bench/gateway-node.ts central [--cache-tokens-ms N] [--cache-identities-ms N] [--audit FILE]
+ *                                        central's agent port and user port (/k8s/…);
+ *                                        with --audit, central's write-ahead audit log in
+ *                                        a SQLite database at FILE (as kgate-central runs it)
  *   node bench/gateway-node.ts bare-proxy <apiserver URL> <CA PEM file>
  *                                        the least any extra Node hop costs: an HTTPS
  *                                        server relaying each request with a keep-alive
@@ -25,7 +27,10 @@ import {
   TestPresence,
   TestUsers,
 } from '../packages/agent/test/support/ports.ts';
+import { createAuditLog } from '../packages/central/src/audit/log.ts';
+import { auditRecorder } from '../packages/central/src/gateway/recorder.ts';
 import { createK8sProxy } from '../packages/central/src/proxy/index.ts';
+import { openStore } from '../packages/central/src/store/index.ts';
 import { createAssertionSigner, createTunnelServer } from '../packages/central/src/tunnel/index.ts';
 
 async function cluster(): Promise<() => Promise<void>> {
@@ -56,8 +61,12 @@ async function central(args: string[]): Promise<() => Promise<void>> {
       // Unset: the proxy's defaults (token signatures cached 60 s, users loaded per request).
       'cache-tokens-ms': { type: 'string' },
       'cache-identities-ms': { type: 'string' },
+      audit: { type: 'string' },
     },
   });
+  const store =
+    values.audit === undefined ? undefined : await openStore({ driver: 'sqlite', path: values.audit });
+  const audit = store === undefined ? undefined : createAuditLog(store);
   const ca = await createCertificateAuthority({ commonName: 'kgate bench CA' });
   const serving = await issueServerCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
   const clusterRef = { clusterId: 'bench-id', clusterName: 'bench' };
@@ -80,6 +89,7 @@ async function central(args: string[]): Promise<() => Promise<void>> {
     clusters,
     tunnel,
     signer,
+    ...(audit === undefined ? {} : { recorder: auditRecorder(audit) }),
     ...(values['cache-tokens-ms'] === undefined ? {} : { cacheTokensMs: Number(values['cache-tokens-ms']) }),
     ...(values['cache-identities-ms'] === undefined
       ? {}
@@ -105,6 +115,9 @@ async function central(args: string[]): Promise<() => Promise<void>> {
     })}\n`,
   );
   return async () => {
+    if (audit !== undefined) process.stderr.write(`audit: ${JSON.stringify(audit.stats())}\n`);
+    await audit?.close();
+    await store?.close();
     await tunnel.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

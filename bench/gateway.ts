@@ -8,9 +8,13 @@
  * checks): the least any extra Node hop costs here. The paths are measured in turns, several rounds, and each number is the median of its
  * rounds, so that load from other processes on the machine hits every path alike.
  *
- *   npx node bench/gateway.ts [--seconds N] [--rounds R]   (defaults 2 s, 3 rounds; ~50 s)
+ * A second central with the write-ahead audit log (SQLite, group commit, as kgate-central
+ * runs it) measures what auditing costs: its throughput ÷ the same central's without.
  *
- * Targets: p50 through ÷ direct ≤ 1.5; throughput through ÷ direct ≥ 0.5.
+ *   npx node bench/gateway.ts [--seconds N] [--rounds R]   (defaults 2 s, 3 rounds; ~60 s)
+ *
+ * Targets: p50 through ÷ direct ≤ 1.5; throughput through ÷ direct ≥ 0.5; audited
+ * throughput ÷ unaudited ≥ 0.9.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -257,6 +261,11 @@ try {
     ['--cache-tokens-ms', '0'],
     kubeconfig,
   );
+  const audited = await startCentralAndAgent(
+    'central, audited (SQLite)',
+    ['--audit', path.join(dir, 'audit.db')],
+    kubeconfig,
+  );
   const caFile = path.join(dir, 'apiserver-ca.crt');
   await writeFile(caFile, cluster.caPem);
   const bare = await start<{ url: string; caPem: string }>([
@@ -272,7 +281,7 @@ try {
     token: cluster.directToken,
     agent: new https.Agent({ keepAlive: true, ca: bare.caPem, maxSockets: 64 }),
   };
-  const targets = [direct, byDefault, uncached, bareProxy];
+  const targets = [direct, byDefault, uncached, audited, bareProxy];
   // Warm up every path (JIT, connection pools, idle tunnel streams).
   for (const target of targets) {
     await latency(target, 500);
@@ -311,6 +320,12 @@ try {
     console.log(`${name(i)}${f(r.p50, 3)}${f(r.p99, 3)}${f(r.rps, 0)}  ${ratios}`);
   });
   console.log('targets: p50 ÷ direct ≤ 1.5 (1 request in flight), req/s ÷ direct ≥ 0.5 (32 in flight)');
+  const plain = results[targets.indexOf(byDefault)];
+  const withAudit = results[targets.indexOf(audited)];
+  if (plain !== undefined && withAudit !== undefined)
+    console.log(
+      `\naudit: req/s audited ÷ unaudited = ${(withAudit.rps / plain.rps).toFixed(2)} (target ≥ 0.9); p50 audited ÷ unaudited = ${(withAudit.p50 / plain.p50).toFixed(2)}`,
+    );
   console.log('\nlatency central adds (through − direct), 1 request in flight');
   console.log(`${'path'.padEnd(26)}  p50 ms  p99 ms`);
   results.forEach((r, i) => {

@@ -47,3 +47,17 @@ export const http2MaxSessionMemoryMb = 256;
 
 /** Largest frame either end accepts. Data chunks are far smaller; this bounds a bad peer. */
 export const maxFrameBytes = 16 * 1024 * 1024;
+
+/**
+ * Organization (O) of every agent client certificate central issues; the subject's CN is
+ * the cluster name and a second O, {@link clusterOrganization}, its id.
+ */
+export const agentCertificateOrganization = 'kgate:agents';
+
+/** The O naming the cluster id in an agent client certificate: `kgate:cluster:<id>`. */
+export function clusterOrganization(clusterId: string): string {
+  return `kgate:cluster:${clusterId}`;
+}
+
+/** Prefix of {@link clusterOrganization}. */
+export const clusterOrganizationPrefix = 'kgate:cluster:';

@@ -9,6 +9,7 @@ import { AgentExchange } from './forward/exchange.ts';
 import type { Logger } from './log.ts';
 import type { BackoffOptions } from './tunnel/backoff.ts';
 import { TunnelClient, type TunnelState } from './tunnel/client.ts';
+import { fileCredentialStore } from './tunnel/credentials.ts';
 
 /** The agent's version, sent to central at registration. */
 export const agentVersion: string = packageJson.version;
@@ -19,7 +20,17 @@ export interface StartAgentOptions {
   /** PEM of the CA that signed central's agent-port certificate. */
   centralCa?: string;
   clusterName: string;
-  token: string;
+  /**
+   * The join token, used only to get a client certificate when the agent has no valid
+   * one. May be left out when `stateDir` holds a valid certificate.
+   */
+  token?: string;
+  /**
+   * Keeps the agent's key and client certificate in this directory (file mode 0600), so
+   * that a restarted agent reconnects without its join token while the certificate is
+   * valid. Default: memory only.
+   */
+  stateDir?: string;
   target: ApiServerTarget;
   logger: Logger;
   idleStreams?: number;
@@ -49,7 +60,6 @@ export function startAgent(options: StartAgentOptions): RunningAgent {
   const tunnelOptions: ConstructorParameters<typeof TunnelClient>[0] = {
     centralUrl: options.centralUrl,
     clusterName: options.clusterName,
-    token: options.token,
     agentVersion,
     logger,
     facts: () => readClusterFacts(target, pool),
@@ -61,6 +71,12 @@ export function startAgent(options: StartAgentOptions): RunningAgent {
       ).start(first);
     },
   };
+  if (options.token !== undefined) tunnelOptions.token = options.token;
+  if (options.stateDir !== undefined)
+    tunnelOptions.credentialStore = fileCredentialStore(options.stateDir, {
+      centralUrl: options.centralUrl,
+      clusterName: options.clusterName,
+    });
   if (options.centralCa !== undefined) tunnelOptions.centralCa = options.centralCa;
   if (options.idleStreams !== undefined) tunnelOptions.idleStreams = options.idleStreams;
   if (options.backoff !== undefined) tunnelOptions.backoff = options.backoff;

@@ -12,7 +12,10 @@ import type { LogLevel } from './log.ts';
 export interface AgentConfig {
   centralUrl: string;
   clusterName: string;
-  token: string;
+  /** The join token; may be missing when `stateDir` is given (a saved certificate may do). */
+  token: string | undefined;
+  /** Directory where the agent keeps its key and client certificate across restarts. */
+  stateDir?: string;
   /** PEM file with the CA that signed central's agent-port certificate. */
   centralCa?: string;
   /** Run outside the cluster: the apiserver of this kubeconfig (else in-cluster). */
@@ -33,12 +36,15 @@ Options (flags > environment > --config file):
   --token TOKEN           the join token from "kgate admin clusters add" (AGENT_TOKEN)
   --token-file FILE       read the join token from FILE                  (AGENT_TOKEN_FILE)
   --central-ca FILE       CA bundle that signed central's certificate    (CENTRAL_CA)
+  --state-dir DIR         keep the agent's key and client certificate in DIR (mode
+                          0600), so a restart needs no join token while the
+                          certificate is valid; default: memory only    (AGENT_STATE_DIR)
   --kubeconfig FILE       reach the API server through FILE (default: in-cluster ServiceAccount)
   --context NAME          context of --kubeconfig (default: its current context)
   --idle-streams N        idle tunnel streams kept open (default 8)
   --log-level LEVEL       debug | info | warn | error (default info)     (LOG_LEVEL)
   --config FILE           YAML file with centralUrl, clusterName, token, tokenFile,
-                          centralCa, kubeconfig, context, idleStreams, logLevel
+                          centralCa, stateDir, kubeconfig, context, idleStreams, logLevel
   -h, --help              show this help
   --version               print the agent's version
 `;
@@ -51,6 +57,7 @@ const fileKeys = [
   'token',
   'tokenFile',
   'centralCa',
+  'stateDir',
   'kubeconfig',
   'context',
   'idleStreams',
@@ -116,6 +123,7 @@ export function resolveAgentConfig(
         token: { type: 'string' },
         'token-file': { type: 'string' },
         'central-ca': { type: 'string' },
+        'state-dir': { type: 'string' },
         kubeconfig: { type: 'string' },
         context: { type: 'string' },
         'idle-streams': { type: 'string' },
@@ -153,12 +161,15 @@ export function resolveAgentConfig(
       });
     }
   }
+  const stateDir = pick(flag('state-dir'), env.AGENT_STATE_DIR, fileRaw.stateDir);
+  if (token === '') token = undefined;
   const missing = [
     centralUrl === undefined ? '--central-url (CENTRAL_URL)' : undefined,
     clusterName === undefined ? '--cluster-name (CLUSTER_NAME)' : undefined,
-    token === undefined || token === '' ? '--token (AGENT_TOKEN)' : undefined,
+    // With a state dir, a saved certificate may be enough; the agent says so if it is not.
+    token === undefined && stateDir === undefined ? '--token (AGENT_TOKEN)' : undefined,
   ].filter((m) => m !== undefined);
-  if (centralUrl === undefined || clusterName === undefined || token === undefined || missing.length > 0)
+  if (centralUrl === undefined || clusterName === undefined || missing.length > 0)
     throw new KgateError('CONFIG_INVALID', `missing ${missing.join(', ')}`, {
       hint: 'pass the flags, set the environment variables, or name a --config file',
     });
@@ -188,6 +199,7 @@ export function resolveAgentConfig(
   };
   const centralCa = pick(flag('central-ca'), env.CENTRAL_CA, fileRaw.centralCa);
   if (centralCa !== undefined) config.centralCa = centralCa;
+  if (stateDir !== undefined) config.stateDir = stateDir;
   const kubeconfig = pick(flag('kubeconfig'), fileRaw.kubeconfig);
   if (kubeconfig !== undefined) config.kubeconfig = kubeconfig;
   const context = pick(flag('context'), fileRaw.context);

@@ -14,4 +14,15 @@ export { type AgentIo, main } from './main.ts';
 export { type AgentManifestOptions, agentName, agentObjects, renderAgentManifest } from './manifest.ts';
 export { type AssertedIdentity, AssertionError, AssertionVerifier } from './tunnel/assertion.ts';
 export { type BackoffOptions, backoffDelay } from './tunnel/backoff.ts';
-export { TunnelClient, type TunnelClientOptions, type TunnelState } from './tunnel/client.ts';
+export {
+  type CertificateStatus,
+  TunnelClient,
+  type TunnelClientOptions,
+  type TunnelState,
+} from './tunnel/client.ts';
+export {
+  type AgentCredentials,
+  type CredentialStore,
+  credentialsFileName,
+  fileCredentialStore,
+} from './tunnel/credentials.ts';

@@ -61,12 +61,15 @@ export async function main(argv: string[], io: AgentIo): Promise<number> {
       central: config.centralUrl,
       apiserver: target.url.origin,
       credentials: target.source,
+      // Where the agent's own key and certificate live: a restart without a state dir needs the join token.
+      identity: config.stateDir === undefined ? 'memory' : config.stateDir,
     });
     const agent = startAgent({
       centralUrl: config.centralUrl,
       ...(centralCa === undefined ? {} : { centralCa }),
       clusterName: config.clusterName,
-      token: config.token,
+      ...(config.token === undefined ? {} : { token: config.token }),
+      ...(config.stateDir === undefined ? {} : { stateDir: config.stateDir }),
       target,
       logger,
       ...(config.idleStreams === undefined ? {} : { idleStreams: config.idleStreams }),

@@ -70,6 +70,22 @@ describe('agent settings', () => {
     );
   });
 
+  test('with a state dir the join token may be left out, since a saved certificate may do', () => {
+    const config = run(['--central-url', 'https://c.example', '--cluster-name', 'c1'], {
+      AGENT_STATE_DIR: '/var/lib/kgate-agent',
+    });
+    assert.equal(config.stateDir, '/var/lib/kgate-agent');
+    assert.equal(config.token, undefined);
+    const file = path.join(dir, 'state.yaml');
+    writeFileSync(file, 'centralUrl: https://c.example\nclusterName: c1\nstateDir: /from/file\n');
+    assert.equal(run(['--config', file]).stateDir, '/from/file');
+    assert.equal(run(['--config', file, '--state-dir', '/from/flag']).stateDir, '/from/flag');
+    assert.throws(
+      () => run(['--central-url', 'https://c.example', '--cluster-name', 'c1'], { AGENT_TOKEN: '' }),
+      /missing --token \(AGENT_TOKEN\)/,
+    );
+  });
+
   test('central must be reached over https', () => {
     assert.throws(
       () => run(['--central-url', 'http://c.example', '--cluster-name', 'c1', '--token', 't']),

@@ -1,89 +1,24 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { test } from 'node:test';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { openStore, type Store } from '../src/store/index.ts';
+import { storeTest } from './helpers/databases.ts';
 
 /**
- * The same tests run on SQLite and, when a server is reachable (the machine runs one;
- * KGATE_TEST_POSTGRES_URL overrides where), on PostgreSQL: the schema and repositories
- * must behave alike on both.
+ * The same tests run on SQLite and PostgreSQL (see helpers/databases.ts): the schema and
+ * repositories must behave alike on both.
  */
-const adminUrl = process.env.KGATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const drivers: Array<'sqlite' | 'postgres'> = (await postgresReachable())
-  ? ['sqlite', 'postgres']
-  : ['sqlite'];
-
-type Database = { reopen: () => Promise<Store>; drop: () => Promise<void> };
-
-async function freshDatabase(driver: 'sqlite' | 'postgres'): Promise<Database> {
-  if (driver === 'sqlite') {
-    const dir = mkdtempSync(path.join(tmpdir(), 'kgate-store-'));
-    const file = path.join(dir, 'central.db');
-    return {
-      reopen: () => openStore({ driver: 'sqlite', path: file }),
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const name = `kgate_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    reopen: () => openStore({ driver: 'postgres', url: url.href }),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
-  };
-}
-
-function storeTest(name: string, fn: (store: Store, database: Database) => Promise<void>): void {
-  for (const driver of drivers) {
-    test(`${name} (${driver})`, async () => {
-      const database = await freshDatabase(driver);
-      const store = await database.reopen();
-      try {
-        await fn(store, database);
-      } finally {
-        await store.close();
-        await database.drop();
-      }
-    });
-  }
-}
 
 const now = new Date('2030-01-01T00:00:00Z');
 
-storeTest('the schema uses only portable column types (text and integer)', async (store) => {
+storeTest('the schema uses only portable column types (text, integer and bigint)', async (store) => {
   const tables = await store.db.introspection.getTables();
   const ours = tables.filter((table) => !table.name.startsWith('kysely_'));
   assert.deepEqual(ours.map((table) => table.name).sort(), [
     'agent_join_tokens',
+    'audit_head',
+    'audit_log',
     'clusters',
     'refresh_tokens',
+    'roles',
     'signing_keys',
     'user_roles',
     'users',
@@ -91,7 +26,7 @@ storeTest('the schema uses only portable column types (text and integer)', async
   for (const table of ours) {
     for (const column of table.columns) {
       assert.ok(
-        ['text', 'integer', 'int4'].includes(column.dataType.toLowerCase()),
+        ['text', 'integer', 'int4', 'bigint', 'int8'].includes(column.dataType.toLowerCase()),
         `${table.name}.${column.name}: ${column.dataType}`,
       );
     }
@@ -114,7 +49,7 @@ storeTest(
       const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(reopened.db);
       assert.deepEqual(
         applied.rows.map((r) => r.name),
-        ['0001-initial'],
+        ['0001-initial', '0002-audit', '0003-roles'],
       );
     } finally {
       await reopened.close();

@@ -34,6 +34,10 @@ export const cliErrorCodes = {
   },
   LOCK_TIMEOUT: { user: true, description: 'another kgate process held the token lock for too long' },
   KUBECTL_NOT_FOUND: { user: true, description: 'kubectl is not on PATH (nor at $KGATE_KUBECTL)' },
+  AUDIT_TAMPERED: {
+    user: false,
+    description: "`kgate admin audit verify` found an edited or deleted row in central's audit log",
+  },
   TOKEN_BUNDLE_MISSING: {
     user: true,
     description: 'dist/kgate-token.cjs (the credential plugin) has not been built',

@@ -178,6 +178,19 @@ test('admin creates a user whose login then works, and removes a cluster', async
   const box = sandbox();
   t.after(box.cleanup);
   await loginAs(box, central, 'admin', central.adminPassword);
+  const undefinedRole = await runKgate(
+    ['admin', 'users', 'create', 'dana', '--role', 'viewer', '--password-stdin'],
+    { env: box.env, stdin: 'dana-password-12345\n' },
+  );
+  assert.equal(undefinedRole.code, 1);
+  assert.match(undefinedRole.stderr, /role "viewer" is not defined/);
+  assert.match(undefinedRole.stderr, /hint: kgate admin roles list shows the roles/);
+  const roles = box.file(
+    'roles.yaml',
+    'roles:\n  - name: viewer\n    rules:\n      - clusters: ["*"]\n        resources: ["*"]\n        verbs: [get, list, watch]\n',
+  );
+  const applied = await runKgate(['admin', 'roles', 'apply', '-f', roles], { env: box.env });
+  assert.equal(applied.code, 0, applied.stderr);
   const created = await runKgate(
     ['admin', 'users', 'create', 'dana', '--role', 'viewer', '--password-stdin'],
     {

@@ -11,7 +11,11 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createCertificateAuthority, issueServerCertificate } from '@kgate/core/pki';
+import {
+  type CertificateAuthority,
+  createCertificateAuthority,
+  issueServerCertificate,
+} from '@kgate/core/pki';
 import {
   type ApiServer,
   type ApiServerOptions,
@@ -25,6 +29,7 @@ import {
   type ClusterRef,
   createAssertionSigner,
   createTunnelServer,
+  type TunnelLogger,
   type TunnelServer,
 } from '../../../central/src/tunnel/index.ts';
 import { type RunningAgent, type StartAgentOptions, startAgent } from '../../src/agent.ts';
@@ -74,6 +79,10 @@ export interface GatewayOptions {
   agentOptions?: Partial<StartAgentOptions>;
   /** Log agent and tunnel records to stderr (for debugging a test). */
   verbose?: boolean;
+  /** Lifetime of the agents' client certificates (the tunnel's default: 1 h). */
+  agentCertificateTtlMs?: number;
+  /** Where central's agent port logs (default: as the agent, see `verbose`). */
+  tunnelLogger?: TunnelLogger;
 }
 
 export interface Gateway {
@@ -83,6 +92,11 @@ export interface Gateway {
   readonly agentSaToken: string;
   /** PEM of the CA of central's ports. */
   readonly centralCaPem: string;
+  /**
+   * The CA of central's ports, which also signs the agents' client certificates (as
+   * central's own CA does); the same across {@link restartTunnel}.
+   */
+  readonly ca: CertificateAuthority;
   readonly users: TestUsers;
   readonly joinTokens: TestJoinTokens;
   readonly clusters: TestClusters;
@@ -180,11 +194,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const makeTunnel = () =>
     createTunnelServer({
       tls: { cert: serving.certPem, key: serving.keyPem },
+      ca,
+      ...(options.agentCertificateTtlMs === undefined
+        ? {}
+        : { agentCertificateTtlMs: options.agentCertificateTtlMs }),
       agents: joinTokens,
       presence,
       signer,
       heartbeatIntervalMs,
-      logger,
+      logger: options.tunnelLogger ?? logger,
     });
   let tunnel = makeTunnel();
   const tunnelPort = (await tunnel.listen(0, '127.0.0.1')).port;
@@ -221,6 +239,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     joinToken,
     agentSaToken,
     centralCaPem,
+    ca,
     users,
     joinTokens,
     clusters,

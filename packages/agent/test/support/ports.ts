@@ -99,12 +99,20 @@ function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
-/** Join tokens, kept as hashes, each for one cluster. */
+/**
+ * Join tokens, kept as hashes, each for one cluster and optionally expiring; and the
+ * clusters that exist (every cluster a token was added for, until removed), which agent
+ * certificates are checked against.
+ */
 export class TestJoinTokens implements AgentAuthenticator {
-  readonly #tokens: { hash: Buffer; cluster: ClusterRef }[] = [];
+  readonly #tokens: { hash: Buffer; cluster: ClusterRef; expiresAt: Date | undefined }[] = [];
+  readonly #clusters = new Map<string, ClusterRef>();
+  /** How many join tokens were presented (accepted or not). */
+  presented = 0;
 
-  add(token: string, cluster: ClusterRef): void {
-    this.#tokens.push({ hash: digest(token), cluster });
+  add(token: string, cluster: ClusterRef, expiresAt?: Date): void {
+    this.#tokens.push({ hash: digest(token), cluster, expiresAt });
+    this.#clusters.set(cluster.clusterId, cluster);
   }
 
   revoke(cluster: ClusterRef): void {
@@ -112,11 +120,23 @@ export class TestJoinTokens implements AgentAuthenticator {
       if (this.#tokens[i]?.cluster.clusterId === cluster.clusterId) this.#tokens.splice(i, 1);
   }
 
+  /** The cluster is gone: its tokens and its agents' certificates are refused from now on. */
+  removeCluster(cluster: ClusterRef): void {
+    this.revoke(cluster);
+    this.#clusters.delete(cluster.clusterId);
+  }
+
   async verifyJoinToken(token: string, clusterName: string): Promise<{ clusterId: string } | null> {
+    this.presented++;
     const hash = digest(token);
     const entry = this.#tokens.find((t) => timingSafeEqual(t.hash, hash));
     if (entry === undefined || entry.cluster.clusterName !== clusterName) return null;
+    if (entry.expiresAt !== undefined && entry.expiresAt.getTime() <= Date.now()) return null;
     return { clusterId: entry.cluster.clusterId };
+  }
+
+  async verifyCluster(cluster: ClusterRef): Promise<boolean> {
+    return this.#clusters.get(cluster.clusterId)?.clusterName === cluster.clusterName;
   }
 }
 

@@ -1,12 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CentralServices } from '../services.ts';
+import { auditRoutes, installApiAudit } from './audit.ts';
 import { authRoutes } from './auth.ts';
 import { installAuthentication } from './authenticate.ts';
 import { clusterRoutes } from './clusters.ts';
 import { installErrorHandlers } from './errors.ts';
+import { execRoutes } from './exec.ts';
 import { healthRoutes } from './health.ts';
+import { roleRoutes } from './roles.ts';
 import { userRoutes } from './users.ts';
 
 /** The Fastify instance type of central's API (node HTTP(S) server, pino logger). */
@@ -29,14 +33,20 @@ export function buildApi(
     bodyLimit: BODY_LIMIT,
     // No request ids from clients: a header must not choose what appears in our logs.
     requestIdHeader: false,
+    // Request ids name audit events: unique across restarts and replicas.
+    genReqId: () => randomUUID(),
   });
   // JSON only: anything else is 415, not a string for the handlers to misread.
   app.removeContentTypeParser('text/plain');
   installErrorHandlers(app);
   installAuthentication(app, services.auth);
+  installApiAudit(app, services.audit);
   healthRoutes(app, services);
   authRoutes(app, services);
   clusterRoutes(app, services);
+  execRoutes(app, services);
   userRoutes(app, services);
+  roleRoutes(app, services);
+  auditRoutes(app, services);
   return app;
 }

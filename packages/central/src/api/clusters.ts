@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { CentralServices } from '../services.ts';
 import { type Cluster, isUniqueViolation } from '../store/index.ts';
 import type { Api } from './app.ts';
-import { requireAdmin } from './authenticate.ts';
+import { identityOf, requireAdmin } from './authenticate.ts';
 import { dnsLabel, duration, parseBody } from './validation.ts';
 
 /** The longest a join token may live: an agent should be installed within a month. */
@@ -33,10 +33,14 @@ function notFound(name: string): KgateError {
 
 /** `/clusters`: list (any user), create with a join token, new join token, delete (admin). */
 export function clusterRoutes(app: Api, services: CentralServices): void {
-  const { store, auth, presence, clock, config } = services;
+  const { store, auth, presence, clock, config, rbac } = services;
 
-  app.get('/clusters', async () => {
-    const clusters = await store.clusters.list();
+  // Each user sees the clusters their roles reach.
+  app.get('/clusters', async (request) => {
+    const identity = identityOf(request);
+    const clusters = [];
+    for (const cluster of await store.clusters.list())
+      if (await rbac.canReach(identity, cluster.name)) clusters.push(cluster);
     return { clusters: clusters.map((c) => clusterJson(c, presence.isConnected(c.name))) };
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { KgateError } from '@kgate/core/errors';
 import { z } from 'zod';
 import { ADMIN_ROLE } from '../auth/identity.ts';
+import { undefinedRoles } from '../rbac/service.ts';
 import type { CentralServices } from '../services.ts';
 import { isUniqueViolation, type Store, type User } from '../store/index.ts';
 import type { Api } from './app.ts';
@@ -37,9 +38,20 @@ async function keepAnAdmin(tx: Store, userId: string): Promise<void> {
   }
 }
 
+/** Refuses role names no role defines: a typo would silently grant nothing. */
+async function requireDefinedRoles(store: Store, names: readonly string[]): Promise<void> {
+  const missing = await undefinedRoles(store, names);
+  if (missing.length > 0)
+    throw new KgateError(
+      'INVALID_ARGUMENT',
+      `role${missing.length > 1 ? 's' : ''} ${missing.map((r) => `"${r}"`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not defined`,
+      { hint: 'kgate admin roles list shows the roles; kgate admin roles apply -f defines new ones' },
+    );
+}
+
 /** `/users`: list, create, set roles, delete — all admin only. */
 export function userRoutes(app: Api, services: CentralServices): void {
-  const { store, auth, clock } = services;
+  const { store, auth, clock, rbac } = services;
 
   app.get('/users', async (request) => {
     requireAdmin(request);
@@ -49,6 +61,7 @@ export function userRoutes(app: Api, services: CentralServices): void {
   app.post('/users', async (request, reply) => {
     requireAdmin(request);
     const body = parseBody(createBody, request.body);
+    await requireDefinedRoles(store, body.roles);
     const passwordHash = await auth.passwords.hash(body.password);
     const user = await store
       .transaction(async (tx) => {
@@ -77,6 +90,7 @@ export function userRoutes(app: Api, services: CentralServices): void {
     requireAdmin(request);
     const { id } = parseBody(idParams, request.params);
     const body = parseBody(rolesBody, request.body);
+    await requireDefinedRoles(store, body.roles);
     const user = await store.transaction(async (tx) => {
       const existing = await tx.users.findById(id);
       if (!existing) throw notFound(id);
@@ -84,6 +98,7 @@ export function userRoutes(app: Api, services: CentralServices): void {
       return tx.users.setRoles(id, body.roles);
     });
     if (!user) throw notFound(id);
+    rbac.accessChanged({ userIds: [id] });
     return userJson(user);
   });
 
@@ -96,6 +111,7 @@ export function userRoutes(app: Api, services: CentralServices): void {
       if (existing.roles.includes(ADMIN_ROLE)) await keepAnAdmin(tx, id);
       await tx.users.delete(id);
     });
+    rbac.accessChanged({ userIds: [id] });
     return reply.status(204).send();
   });
 }

@@ -132,8 +132,17 @@ function finalize(
       accessTokenTtlMs: input.auth.access_token_ttl,
       refreshTokenTtlMs: input.auth.refresh_token_ttl,
       joinTokenTtlMs: input.auth.join_token_ttl,
+      agentCertificateTtlMs: input.auth.agent_certificate_ttl,
       passwordLogin: input.auth.password_login,
       bootstrapAdmin: { username: input.auth.bootstrap_admin.username },
+    },
+    exec: {
+      // A bare name is looked up on PATH when kubectl runs; a path resolves like the others.
+      kubectlPath: /[\\/]/.test(input.exec.kubectl_path)
+        ? resolve('exec.kubectl_path', input.exec.kubectl_path)
+        : input.exec.kubectl_path,
+      timeoutMs: input.exec.timeout,
+      maxOutputBytes: input.exec.max_output,
     },
     tls:
       certFile !== undefined && keyFile !== undefined

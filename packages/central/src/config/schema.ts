@@ -51,6 +51,17 @@ const postgresUrl = z.unknown().transform((value, ctx): string => {
   return z.NEVER;
 });
 
+// Byte sizes: a number of bytes, or with a binary suffix as Kubernetes writes them (512Ki, 1Mi).
+const BYTE_UNITS: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+const byteSize = z.unknown().transform((value, ctx): number => {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  const match = /^(\d+)(Ki|Mi|Gi)?$/.exec(text);
+  const bytes = match ? Number(match[1]) * (BYTE_UNITS[match[2] ?? ''] ?? 1) : 0;
+  if (bytes > 0) return bytes;
+  ctx.addIssue({ code: 'custom', message: 'expected a size such as 1Mi, 512Ki or 1048576 (bytes)' });
+  return z.NEVER;
+});
+
 const username = z
   .string({ error: 'expected a string' })
   .regex(/^[a-z0-9][a-z0-9._@-]{0,63}$/, { error: 'expected a lowercase user name (a-z, 0-9, . _ @ -)' });
@@ -86,11 +97,35 @@ export const centralConfigSchema = z.strictObject({
       access_token_ttl: duration.prefault('15m'),
       refresh_token_ttl: duration.prefault('720h'),
       join_token_ttl: duration.prefault('24h'),
+      // Agents renew their client certificate after about 2/3 of this; see docs/tunnel.md.
+      agent_certificate_ttl: duration
+        .pipe(
+          z
+            .number()
+            .min(5000, { error: 'must be at least 5s' })
+            .max(7 * 86_400_000, { error: 'must be at most 7d' }),
+        )
+        .prefault('1h'),
       password_login: boolean.prefault(true),
       bootstrap_admin: z.strictObject({ username: username.prefault('admin') }).prefault({}),
     })
     .prefault({}),
   tls: z.strictObject({ cert_file: nonEmpty.optional(), key_file: nonEmpty.optional() }).prefault({}),
+  // POST /clusters/{name}/exec: the kubectl central runs as the caller (see docs/exec.md).
+  exec: z
+    .strictObject({
+      kubectl_path: nonEmpty.prefault('kubectl'),
+      timeout: duration.pipe(z.number().max(3_600_000, { error: 'must be at most 1h' })).prefault('60s'),
+      max_output: byteSize
+        .pipe(
+          z
+            .number()
+            .min(1024, { error: 'must be at least 1Ki' })
+            .max(16 * 1024 ** 2, { error: 'must be at most 16Mi' }),
+        )
+        .prefault('1Mi'),
+    })
+    .prefault({}),
   data_dir: nonEmpty.optional(),
   log_level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).prefault('info'),
 });
@@ -116,8 +151,19 @@ export interface CentralConfig {
     refreshTokenTtlMs: number;
     /** Default lifetime of an agent join token. */
     joinTokenTtlMs: number;
+    /** Lifetime of the client certificates agents get at registration and renew. */
+    agentCertificateTtlMs: number;
     passwordLogin: boolean;
     bootstrapAdmin: { username: string };
+  };
+  /** `POST /clusters/{name}/exec`: which kubectl, and how long and how much it may print. */
+  exec: {
+    /** A path, or a name looked up on central's PATH. */
+    kubectlPath: string;
+    /** kubectl is killed after this long (the answer says `exit_code` 124). */
+    timeoutMs: number;
+    /** kubectl is killed once stdout and stderr together pass this many bytes. */
+    maxOutputBytes: number;
   };
   /** A serving certificate to use instead of one issued by central's own CA. */
   tls: { certFile: string; keyFile: string } | undefined;

@@ -5,14 +5,17 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { CertificateAuthority } from '@kgate/core/pki';
 import type { Logger } from 'pino';
 import type { AuthService } from '../auth/service.ts';
 import type { AgentListener, ProxyHooks } from '../hooks.ts';
-import { createK8sProxy } from '../proxy/index.ts';
+import { createK8sProxy, type RequestRecorder } from '../proxy/index.ts';
+import type { RbacService } from '../rbac/service.ts';
 import type { Store } from '../store/index.ts';
 import { createAssertionSigner, createTunnelServer, type TunnelServer } from '../tunnel/index.ts';
 import type { AssertionSigner } from '../tunnel/ports.ts';
 import { joinTokenAuthenticator } from './agents.ts';
+import { closeRevokedOnAccessChange, rbacAuthorizer } from './authorizer.ts';
 import { storeClusterDirectory } from './clusters.ts';
 import { tunnelLogger } from './logger.ts';
 import { type GatewayPresence, gatewayPresence } from './presence.ts';
@@ -31,11 +34,19 @@ export interface GatewayDeps {
   logger: Logger;
   /** Certificate and key of the agent port (central's serving certificate). */
   tls: { certPem: string; keyPem: string };
+  /** Central's CA: signs agents' client certificates, the only ones the agent port accepts. */
+  ca: CertificateAuthority;
+  /** Lifetime of agent client certificates (`auth.agent_certificate_ttl`). Default 1 h. */
+  agentCertificateTtlMs?: number;
   /** `iss` of identity assertions. */
   issuer: string;
   heartbeatIntervalMs: number;
   /** The presence `GET /clusters` reads; default: a new one. */
   presence?: GatewayPresence;
+  /** Central RBAC; without it every authenticated user reaches every cluster (tests). */
+  rbac?: RbacService;
+  /** The audit log; without it proxied requests are only logged. */
+  recorder?: RequestRecorder;
 }
 
 /** The wired gateway. */
@@ -59,7 +70,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const presence = deps.presence ?? gatewayPresence({ store: deps.store, logger: deps.logger });
   const tunnel = createTunnelServer({
     tls: { cert: deps.tls.certPem, key: deps.tls.keyPem },
-    agents: joinTokenAuthenticator(deps.auth),
+    ca: deps.ca,
+    ...(deps.agentCertificateTtlMs === undefined
+      ? {}
+      : { agentCertificateTtlMs: deps.agentCertificateTtlMs }),
+    agents: joinTokenAuthenticator(deps.auth, deps.store),
     presence: presence.sink,
     signer,
     heartbeatIntervalMs: deps.heartbeatIntervalMs,
@@ -74,9 +89,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     clusters: storeClusterDirectory(deps.store),
     tunnel,
     signer,
-    recorder: logRecorder(deps.logger.child({ component: 'proxy' })),
+    recorder: deps.recorder ?? logRecorder(deps.logger.child({ component: 'proxy' })),
+    ...(deps.rbac === undefined ? {} : { authorizer: rbacAuthorizer(deps.rbac) }),
     logger: log,
   });
+  if (deps.rbac !== undefined) closeRevokedOnAccessChange(deps.rbac, deps.store, k8s, log);
   const proxy: ProxyHooks = {
     handleRequest(req: IncomingMessage, res: ServerResponse) {
       if (!k8s.matches(req.url)) return false;

@@ -10,7 +10,7 @@ import { failureStatus, type StatusObject } from '@kgate/core/k8s-status';
 import { parseRequestInfo, type RequestInfo } from '@kgate/core/request-info';
 import type { ClusterRef, Identity } from '../tunnel/ports.ts';
 import { connectionTokens, isImpersonationHeader } from '../tunnel/proto.ts';
-import type { ClusterDirectory, ProxyAuthorizer, UserAuthenticator } from './ports.ts';
+import type { ClusterDirectory, ProxyAuthorizer, ProxyDecision, UserAuthenticator } from './ports.ts';
 
 /** The parts of `/k8s/<cluster>/<path>?<query>`. */
 export interface ProxyTarget {
@@ -69,6 +69,7 @@ export interface Refusal {
   identity?: Identity;
   cluster?: ClusterRef;
   info?: RequestInfo;
+  decision?: ProxyDecision;
 }
 
 /** An admitted request. */
@@ -77,6 +78,18 @@ export interface Admission {
   identity: Identity;
   cluster: ClusterRef;
   info: RequestInfo;
+  decision?: ProxyDecision;
+}
+
+/**
+ * The start of kube-apiserver's Forbidden message (`pods "web" is forbidden: `,
+ * `deployments.apps is forbidden: `, `forbidden: ` for paths), so kubectl users read
+ * central's refusals as they read the cluster's own.
+ */
+function forbiddenPrefix(info: RequestInfo): string {
+  if (!info.isResourceRequest || info.resource === '') return 'forbidden: ';
+  const qualified = info.apiGroup === '' ? info.resource : `${info.resource}.${info.apiGroup}`;
+  return info.name === '' ? `${qualified} is forbidden: ` : `${qualified} "${info.name}" is forbidden: `;
 }
 
 /** Runs the admission steps for a request to `target`. */
@@ -124,17 +137,24 @@ export async function admit(
       }),
     };
 
-  if (deps.authorizer !== undefined) {
-    const decision = await deps.authorizer.authorize(identity, cluster, info);
-    if (!decision.allowed)
-      return {
-        ok: false,
-        identity,
-        cluster,
-        info,
-        status: failureStatus('Forbidden', `kgate: user "${identity.username}" ${decision.reason}`),
-      };
-  }
+  const decision = await deps.authorizer?.authorize(identity, cluster, info);
+  if (decision !== undefined && !decision.allowed)
+    return {
+      ok: false,
+      identity,
+      cluster,
+      info,
+      decision,
+      status: failureStatus(
+        'Forbidden',
+        `${forbiddenPrefix(info)}kgate: user "${identity.username}" ${decision.reason}`,
+        {
+          ...(info.name === '' ? {} : { name: info.name }),
+          ...(info.apiGroup === '' ? {} : { group: info.apiGroup }),
+          ...(info.resource === '' ? {} : { kind: info.resource }),
+        },
+      ),
+    };
 
   if (!deps.isConnected(cluster.clusterId))
     return {
@@ -147,6 +167,7 @@ export async function admit(
         `the agent of cluster "${cluster.clusterName}" is not connected to kgate-central; check that kgate-agent runs in that cluster and can reach central`,
         { name: cluster.clusterName, kind: 'clusters', retryAfterSeconds: 5 },
       ),
+      ...(decision === undefined ? {} : { decision }),
     };
-  return { ok: true, identity, cluster, info };
+  return { ok: true, identity, cluster, info, ...(decision === undefined ? {} : { decision }) };
 }

@@ -10,8 +10,9 @@ import type { RequestInfo } from '@kgate/core/request-info';
 import type { ExchangeHandlers, TunnelExchange } from '../tunnel/exchange.ts';
 import type { AssertionSigner, ClusterRef, Identity, TunnelLogger } from '../tunnel/ports.ts';
 import { endToEndHeaders, type HeaderPair, hopByHopHeaders, pairsFromRaw } from '../tunnel/proto.ts';
-import type { AdmitDeps, ProxyTarget } from './admit.ts';
-import type { ProxyRecord, RequestRecorder } from './ports.ts';
+import type { OpenRequests } from './active.ts';
+import type { Admission, AdmitDeps, ProxyTarget, Refusal } from './admit.ts';
+import type { ProxyDecision, ProxyRecord, ProxyRecordStart, RequestRecorder } from './ports.ts';
 
 /** The tunnel as the proxy uses it. */
 export interface ProxyTunnel {
@@ -21,6 +22,7 @@ export interface ProxyTunnel {
 
 /** Everything the proxy paths need. */
 export interface ProxyDeps extends AdmitDeps {
+  open: OpenRequests;
   tunnel: ProxyTunnel;
   signer: AssertionSigner;
   recorder: RequestRecorder | undefined;
@@ -28,6 +30,13 @@ export interface ProxyDeps extends AdmitDeps {
   streamTimeoutMs: number;
   newRequestId(): string;
   now(): number;
+}
+
+/** The `command` query parameters of an exec request (what it runs, for the audit log). */
+function execCommand(info: RequestInfo | undefined, query: string): string[] | undefined {
+  if (info?.subresource !== 'exec' || query === '') return undefined;
+  const command = new URLSearchParams(query).getAll('command');
+  return command.length > 0 ? command : undefined;
 }
 
 /** Collects what a {@link ProxyRecord} says about one request while it runs. */
@@ -39,35 +48,42 @@ export class RequestTrace {
   readonly #target: ProxyTarget;
   readonly #method: string;
   readonly #upgrade: boolean;
+  readonly #sourceIp: string;
   identity: Identity | undefined;
   cluster: ClusterRef | undefined;
   info: RequestInfo | undefined;
+  decision: ProxyDecision | undefined;
   status = 0;
   bytesIn = 0;
   bytesOut = 0;
   error: string | undefined;
+  #begun = false;
   #recorded = false;
 
-  constructor(deps: ProxyDeps, target: ProxyTarget, method: string, upgrade: boolean) {
+  constructor(deps: ProxyDeps, target: ProxyTarget, req: IncomingMessage, upgrade: boolean) {
     this.#deps = deps;
     this.requestId = deps.newRequestId();
     this.#started = deps.now();
     this.#target = target;
-    this.#method = method;
+    this.#method = req.method ?? 'GET';
+    this.#sourceIp = req.socket.remoteAddress ?? '';
     this.#upgrade = upgrade;
   }
 
-  /** Hands the record to the recorder (once). */
-  finish(): void {
-    if (this.#recorded) return;
-    this.#recorded = true;
-    const recorder = this.#deps.recorder;
-    if (recorder === undefined) return;
+  /** Takes what admission learnt, whether or not it let the request through. */
+  admitted(admission: Admission | Refusal): void {
+    this.identity = admission.identity;
+    this.cluster = admission.cluster;
+    this.info = admission.info;
+    this.decision = admission.decision;
+  }
+
+  #start(): ProxyRecordStart {
     const info = this.info;
-    const entry: ProxyRecord = {
+    const entry: ProxyRecordStart = {
       requestId: this.requestId,
       startedAt: this.#startedAt,
-      durationMs: this.#deps.now() - this.#started,
+      sourceIp: this.#sourceIp,
       clusterName: this.#target.clusterName,
       method: this.#method,
       path: this.#target.path,
@@ -77,16 +93,50 @@ export class RequestTrace {
       subresource: info?.subresource ?? '',
       namespace: info?.namespace ?? '',
       name: info?.name ?? '',
-      status: this.status,
-      bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
       upgrade: this.#upgrade,
     };
+    const command = execCommand(info, this.#target.query);
+    if (command !== undefined) entry.command = command;
     if (this.identity !== undefined) {
       entry.userId = this.identity.userId;
       entry.username = this.identity.username;
     }
     if (this.cluster !== undefined) entry.clusterId = this.cluster.clusterId;
+    if (this.decision !== undefined) entry.decision = this.decision;
+    return entry;
+  }
+
+  /**
+   * Write-ahead: records the admitted request before it is forwarded. False when the
+   * audit log could not take it; the caller then refuses the request (fail closed).
+   */
+  async begin(): Promise<boolean> {
+    const recorder = this.#deps.recorder;
+    if (recorder?.begin === undefined) return true;
+    try {
+      await recorder.begin(this.#start());
+      this.#begun = true;
+      return true;
+    } catch (error) {
+      this.#deps.logger.warn('the audit log refused a proxied request', { error: String(error) });
+      return false;
+    }
+  }
+
+  /** Hands the record to the recorder (once). */
+  finish(): void {
+    if (this.#recorded) return;
+    this.#recorded = true;
+    const recorder = this.#deps.recorder;
+    if (recorder === undefined) return;
+    const entry: ProxyRecord = {
+      ...this.#start(),
+      durationMs: this.#deps.now() - this.#started,
+      begun: this.#begun,
+      status: this.status,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+    };
     if (this.error !== undefined) entry.error = this.error;
     try {
       Promise.resolve(recorder.record(entry)).catch((error: unknown) =>
@@ -103,15 +153,39 @@ export class RequestTrace {
  * client's credential for central (the agent adds its own). For an upgrade the
  * `Upgrade` header is kept so the agent can check it too.
  */
-export function tunnelRequestHeaders(req: IncomingMessage, upgrade: string | undefined): HeaderPair[] {
-  const headers = endToEndHeaders(pairsFromRaw(req.rawHeaders), { drop: ['host'] });
+export function tunnelRequestHeaders(
+  req: IncomingMessage,
+  upgrade: string | undefined,
+  requestId: string,
+): HeaderPair[] {
+  const headers = endToEndHeaders(pairsFromRaw(req.rawHeaders), { drop: ['host', auditIdHeader] });
+  // kube-apiserver takes a client's Audit-ID as its own: its audit log and central's then
+  // name the request alike (and a client cannot pick the id).
+  headers.push({ name: 'Audit-ID', value: requestId });
   if (upgrade !== undefined) headers.push({ name: 'Upgrade', value: upgrade });
   return headers;
 }
 
-/** Response headers for the client: hop-by-hop ones and those named in `Connection` dropped. */
-export function clientResponseHeaders(headers: readonly HeaderPair[]): HeaderPair[] {
-  return endToEndHeaders(headers, { keepIdentity: true });
+/** The header naming a request in audit logs (kube-apiserver's `Audit-ID`), lower case. */
+export const auditIdHeader = 'audit-id';
+
+/** 503 `Status`: the audit log could not record the request, so it was not forwarded. */
+export function auditUnavailableStatus(): StatusObject {
+  return failureStatus(
+    'ServiceUnavailable',
+    'kgate-central cannot write its audit log, so the request was not forwarded; try again shortly',
+    { retryAfterSeconds: 5 },
+  );
+}
+
+/**
+ * Response headers for the client: hop-by-hop ones and those named in `Connection`
+ * dropped, and `Audit-Id` set to central's id for the request.
+ */
+export function clientResponseHeaders(headers: readonly HeaderPair[], requestId: string): HeaderPair[] {
+  const out = endToEndHeaders(headers, { keepIdentity: true, drop: [auditIdHeader] });
+  out.push({ name: 'Audit-Id', value: requestId });
+  return out;
 }
 
 /** The response headers of a 101: `Connection`/`Upgrade` belong to the switch and are kept. */

@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { failureStatus, sendStatus, statusResponse } from '@kgate/core/k8s-status';
 import type { AssertionSigner, TunnelLogger } from '../tunnel/ports.ts';
 import { silentLogger } from '../tunnel/ports.ts';
+import { OpenRequests, type StillAllowed } from './active.ts';
 import { parseProxyUrl } from './admit.ts';
 import type { ProxyDeps, ProxyTunnel } from './context.ts';
 import { cachingAuthenticator, canCacheTokenVerification, tokenVerificationCache } from './identity-cache.ts';
@@ -20,11 +21,14 @@ import type { ClusterDirectory, ProxyAuthorizer, RequestRecorder, UserAuthentica
 import { proxyRequest } from './request.ts';
 import { proxyUpgrade } from './upgrade.ts';
 
+export type { OpenRequest, StillAllowed } from './active.ts';
 export type { ProxyTunnel } from './context.ts';
 export type {
   ClusterDirectory,
   ProxyAuthorizer,
+  ProxyDecision,
   ProxyRecord,
+  ProxyRecordStart,
   RequestRecorder,
   UserAuthenticator,
   VerifiedToken,
@@ -66,6 +70,12 @@ export interface K8sProxy {
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   /** `upgrade` handler for URLs under the prefix. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Closes the open requests (watches, logs -f, exec, attach, port-forward) that
+   * `stillAllowed` no longer allows, e.g. after a user's roles changed or the user was
+   * removed; resolves with how many were closed.
+   */
+  closeRevoked(stillAllowed: StillAllowed, reason: string): Promise<number>;
 }
 
 /**
@@ -94,6 +104,7 @@ export function createK8sProxy(options: K8sProxyOptions): K8sProxy {
     recorder: options.recorder,
     logger: options.logger ?? silentLogger,
     streamTimeoutMs: options.streamTimeoutMs ?? 10_000,
+    open: new OpenRequests(),
     newRequestId: randomUUID,
     now: () => performance.now(),
   };
@@ -102,6 +113,7 @@ export function createK8sProxy(options: K8sProxyOptions): K8sProxy {
     failureStatus('NotFound', `no cluster is named in ${url.split('?')[0] ?? url}`);
 
   return {
+    closeRevoked: (stillAllowed, reason) => deps.open.closeRevoked(stillAllowed, reason),
     matches: (url) => url?.startsWith(prefix) === true,
     handleRequest(req, res) {
       const url = req.url ?? '';

@@ -42,20 +42,26 @@ export interface ClusterDirectory {
   lookup(name: string): Promise<ClusterRef | null>;
 }
 
+/** Central's answer for one request: which rule allowed it, or why it was refused. */
+export type ProxyDecision =
+  | { allowed: true; rule?: string }
+  | { allowed: false; reason: string; rule?: string };
+
 /** Central's own RBAC, the outer gate (the cluster's RBAC still applies after it). */
 export interface ProxyAuthorizer {
   authorize(
     identity: Identity,
     cluster: ClusterRef,
     request: RequestInfo,
-  ): Promise<{ allowed: true } | { allowed: false; reason: string }>;
+  ): ProxyDecision | Promise<ProxyDecision>;
 }
 
-/** One proxied request, as the audit log will keep it. */
-export interface ProxyRecord {
+/** What is known of a proxied request before it is forwarded: the audit log's write-ahead entry. */
+export interface ProxyRecordStart {
   requestId: string;
   startedAt: Date;
-  durationMs: number;
+  /** The client's address (the TCP peer; forwarding headers are not trusted). */
+  sourceIp: string;
   /** Absent when the request was not authenticated. */
   userId?: string;
   username?: string;
@@ -71,17 +77,34 @@ export interface ProxyRecord {
   subresource: string;
   namespace: string;
   name: string;
+  /** The command of an exec (`command` query parameters), when there is one. */
+  command?: string[];
+  upgrade: boolean;
+  /** Central's RBAC decision; absent when the request was refused before it was asked. */
+  decision?: ProxyDecision;
+}
+
+/** One proxied request, as the audit log keeps it. */
+export interface ProxyRecord extends ProxyRecordStart {
+  durationMs: number;
+  /** Whether {@link RequestRecorder.begin} recorded it before it was forwarded. */
+  begun: boolean;
   /** The HTTP status the client got (101 for an accepted upgrade; 0 if none was sent). */
   status: number;
   /** Body bytes from the client, and to the client. */
   bytesIn: number;
   bytesOut: number;
-  upgrade: boolean;
   /** Why the request failed or was refused, when it did. */
   error?: string;
 }
 
-/** Receives one record per request, when it ends. */
+/**
+ * The audit log as the proxy uses it. With `begin`, the log is write-ahead: every
+ * admitted request is recorded durably before a byte of it reaches the agent, and a
+ * request whose `begin` fails is refused (fail closed). `record` follows for every
+ * request when it ends, also for those refused before `begin`.
+ */
 export interface RequestRecorder {
+  begin?(entry: ProxyRecordStart): Promise<void>;
   record(entry: ProxyRecord): void | Promise<void>;
 }

@@ -12,6 +12,7 @@ import { admit, type ProxyTarget } from './admit.ts';
 import {
   agentFailedStatus,
   agentUnavailableStatus,
+  auditUnavailableStatus,
   clientResponseHeaders,
   hasBody,
   type ProxyDeps,
@@ -30,7 +31,18 @@ function refuse(res: ServerResponse, trace: RequestTrace, status: StatusObject):
   trace.status = status.code;
   trace.error ??= status.message;
   if (res.headersSent) res.destroy();
-  else sendStatus(res, status);
+  else {
+    res.setHeader('Audit-Id', trace.requestId);
+    if (trace.info?.isResourceRequest === false && status.code === 403) {
+      // kubectl's discovery client cannot read a Status here and prints "Forbidden:
+      // unknown"; a plain-text body it prints as is (client-go's generic server error).
+      res.writeHead(403, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Cache-Control': 'no-cache, private',
+      });
+      res.end(status.message);
+    } else sendStatus(res, status);
+  }
   trace.finish();
 }
 
@@ -41,17 +53,20 @@ export async function proxyRequest(
   res: ServerResponse,
   target: ProxyTarget,
 ): Promise<void> {
-  const trace = new RequestTrace(deps, target, req.method ?? 'GET', false);
-  const decision = await admit(req, target, deps);
-  trace.identity = decision.identity;
-  trace.cluster = decision.cluster;
-  trace.info = decision.info;
-  if (!decision.ok) {
+  const trace = new RequestTrace(deps, target, req, false);
+  const admission = await admit(req, target, deps);
+  trace.admitted(admission);
+  if (!admission.ok) {
     req.resume();
-    refuse(res, trace, decision.status);
+    refuse(res, trace, admission.status);
     return;
   }
-  const { identity, cluster } = decision;
+  const { identity, cluster } = admission;
+  if (!(await trace.begin())) {
+    req.resume();
+    refuse(res, trace, auditUnavailableStatus());
+    return;
+  }
   if (res.destroyed) {
     trace.error = 'the client went away';
     trace.finish();
@@ -65,7 +80,7 @@ export async function proxyRequest(
       {
         onHead(status, headers) {
           trace.status = status;
-          res.writeHead(status, flat(clientResponseHeaders(headers)));
+          res.writeHead(status, flat(clientResponseHeaders(headers, trace.requestId)));
         },
         onData: writeToClient(trace, res, () => exchange),
         onEnd() {
@@ -87,8 +102,22 @@ export async function proxyRequest(
     return;
   }
   const active = exchange;
-  res.once('finish', () => trace.finish());
+  const untrack = deps.open.add({
+    identity,
+    cluster,
+    info: admission.info,
+    close(reason) {
+      trace.error ??= reason;
+      active.reset(reason);
+      res.destroy();
+    },
+  });
+  res.once('finish', () => {
+    untrack();
+    trace.finish();
+  });
   res.once('close', () => {
+    untrack();
     // Closed before the response ended: the client went away (Ctrl-C on a watch).
     if (!res.writableFinished) {
       trace.error ??= 'the client went away';
@@ -101,7 +130,7 @@ export async function proxyRequest(
     requestId: trace.requestId,
     method: req.method ?? 'GET',
     path: target.query === '' ? target.path : `${target.path}?${target.query}`,
-    headers: tunnelRequestHeaders(req, undefined),
+    headers: tunnelRequestHeaders(req, undefined, trace.requestId),
     // Signed with the key of the agent session that carries this very request.
     assertion: deps.signer.sign(identity, cluster, trace.requestId, active.assertionKey),
     upgrade: false,

@@ -14,6 +14,7 @@ import { admit, type ProxyTarget } from './admit.ts';
 import {
   agentFailedStatus,
   agentUnavailableStatus,
+  auditUnavailableStatus,
   clientResponseHeaders,
   type ProxyDeps,
   RequestTrace,
@@ -37,7 +38,7 @@ function refuse(socket: Duplex, trace: RequestTrace, status: StatusObject): void
   trace.error ??= status.message;
   const { code, headers, body } = statusResponse(status);
   const pairs = Object.entries(headers).map(([name, value]) => ({ name, value }));
-  pairs.push({ name: 'Connection', value: 'close' });
+  pairs.push({ name: 'Audit-Id', value: trace.requestId }, { name: 'Connection', value: 'close' });
   if (!socket.destroyed) socket.end(Buffer.concat([Buffer.from(head(code, pairs)), body]));
   trace.finish();
 }
@@ -57,13 +58,11 @@ export async function proxyUpgrade(
   target: ProxyTarget,
 ): Promise<void> {
   socket.on('error', () => {});
-  const trace = new RequestTrace(deps, target, req.method ?? 'GET', true);
-  const decision = await admit(req, target, deps);
-  trace.identity = decision.identity;
-  trace.cluster = decision.cluster;
-  trace.info = decision.info;
-  if (!decision.ok) {
-    refuse(socket, trace, decision.status);
+  const trace = new RequestTrace(deps, target, req, true);
+  const admission = await admit(req, target, deps);
+  trace.admitted(admission);
+  if (!admission.ok) {
+    refuse(socket, trace, admission.status);
     return;
   }
   const upgrade = allowedUpgrade(req);
@@ -78,7 +77,11 @@ export async function proxyUpgrade(
     );
     return;
   }
-  const { identity, cluster } = decision;
+  const { identity, cluster } = admission;
+  if (!(await trace.begin())) {
+    refuse(socket, trace, auditUnavailableStatus());
+    return;
+  }
 
   let exchange: TunnelExchange | undefined;
   let switched = false;
@@ -92,7 +95,7 @@ export async function proxyUpgrade(
           if (switched) socket.write(head(101, switchingHeaders(headers)));
           else {
             // Refused upgrade: relay the answer, delimited by closing the connection.
-            const pairs = clientResponseHeaders(headers).filter(
+            const pairs = clientResponseHeaders(headers, trace.requestId).filter(
               (h) => h.name.toLowerCase() !== 'content-length',
             );
             pairs.push({ name: 'Connection', value: 'close' });
@@ -129,7 +132,7 @@ export async function proxyUpgrade(
       requestId: trace.requestId,
       method: req.method ?? 'GET',
       path: target.query === '' ? target.path : `${target.path}?${target.query}`,
-      headers: tunnelRequestHeaders(req, upgrade),
+      headers: tunnelRequestHeaders(req, upgrade, trace.requestId),
       // Signed with the key of the agent session that carries this very request.
       assertion: deps.signer.sign(identity, cluster, trace.requestId, active.assertionKey),
       upgrade: true,
@@ -143,8 +146,19 @@ export async function proxyUpgrade(
       active.onDrain(() => socket.resume());
     }
   });
+  const untrack = deps.open.add({
+    identity,
+    cluster,
+    info: admission.info,
+    close(reason) {
+      trace.error ??= reason;
+      active.reset(reason);
+      socket.destroy();
+    },
+  });
   socket.on('end', () => active.end());
   socket.on('close', () => {
+    untrack();
     active.reset('the client closed the connection');
     trace.finish();
   });

@@ -4,14 +4,18 @@ import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
 import type { DestinationStream } from 'pino';
 import { buildApi } from '../api/app.ts';
+import { createAuditLog } from '../audit/log.ts';
 import type { ScryptCost } from '../auth/passwords.ts';
 import { createAuthService } from '../auth/service.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { CentralConfig } from '../config/index.ts';
+import { internalProxyEndpoint } from '../exec/endpoint.ts';
 import { createGateway, type Gateway, gatewayPresence } from '../gateway/index.ts';
 import { infoRoute } from '../gateway/info.ts';
+import { auditRecorder } from '../gateway/recorder.ts';
 import type { AgentListener, AgentListenerFactory, ProxyFactory, ProxyHooks } from '../hooks.ts';
 import type { ClusterPresence } from '../presence.ts';
+import { createRbacService } from '../rbac/service.ts';
 import type { CentralServices } from '../services.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
@@ -139,16 +143,29 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       out: notices,
     });
 
+    const audit = createAuditLog(store);
+    // Flushes what is queued before the store closes (cleanups run in reverse).
+    cleanups.push(() => audit.close());
     const builtInPresence = gatewayPresence({ store, logger });
     const services: CentralServices = {
       config,
       store,
       auth,
       presence: options.presence ?? builtInPresence,
+      rbac: createRbacService({ store, clock }),
+      audit,
       logger,
       clock,
       ca,
       publicUrl,
+      proxyEndpoint: () =>
+        internalProxyEndpoint({
+          listenHost: config.server.listen.host,
+          port,
+          ownCaPem: config.tls ? undefined : ca.certPem,
+          servingCertPem: serving.certPem,
+          publicUrl: config.server.publicUrl,
+        }),
     };
 
     let proxy: ProxyHooks | undefined = options.proxy?.(services);
@@ -177,9 +194,13 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       auth,
       logger,
       tls: serving,
+      ca,
+      agentCertificateTtlMs: config.auth.agentCertificateTtlMs,
       issuer,
       heartbeatIntervalMs: config.server.heartbeatIntervalMs,
       presence: builtInPresence,
+      rbac: services.rbac,
+      recorder: auditRecorder(audit),
     });
     proxy ??= gateway.proxy;
 

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /**
  * The tables, as Kysely sees them. Types are the portable subset SQLite and PostgreSQL
  * share: text ids (UUIDs made in code), ISO-8601 UTC text timestamps (they sort and
@@ -59,6 +61,66 @@ export interface SigningKeysTable {
   retired_at: string | null;
 }
 
+export interface RolesTable {
+  name: string;
+  /** JSON of the role as `@kgate/core/rbac` validated it. */
+  definition: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A `bigint` column: pg returns it as a string (read it with `Number`), SQLite as a number. */
+type Int64 = ColumnType<number | string, number, number>;
+type NullableInt64 = ColumnType<number | string | null, number | null, number | null>;
+
+/**
+ * The audit log (see audit/): append-only, two rows per request (`begin` before it is
+ * forwarded, `end` after), hash-chained in `seq` order. Columns a phase does not use are
+ * null. Never holds a token, password or body.
+ */
+export interface AuditLogTable {
+  /** Assigned by the writer as the head's seq + 1, so a deleted row leaves a gap. */
+  seq: Int64;
+  phase: 'begin' | 'end';
+  request_id: string;
+  time: string;
+  kind: string | null;
+  user_id: string | null;
+  username: string | null;
+  source_ip: string | null;
+  cluster_id: string | null;
+  cluster_name: string | null;
+  method: string | null;
+  /** Without the query string (it may hold credentials). */
+  path: string | null;
+  verb: string | null;
+  api_group: string | null;
+  resource: string | null;
+  subresource: string | null;
+  namespace: string | null;
+  name: string | null;
+  /** JSON array of strings, for exec and attach. */
+  command: string | null;
+  decision: string | null;
+  decision_rule: string | null;
+  decision_reason: string | null;
+  status: number | null;
+  duration_ms: NullableInt64;
+  bytes_in: NullableInt64;
+  bytes_out: NullableInt64;
+  error: string | null;
+  /** SHA-256 hex of the previous row (64 zeros for the first). */
+  prev_hash: string;
+  hash: string;
+}
+
+/** One row (id 1): the newest seq and hash, so deleting the newest rows shows. */
+export interface AuditHeadTable {
+  id: number;
+  seq: Int64;
+  hash: string;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -66,4 +128,7 @@ export interface Database {
   clusters: ClustersTable;
   agent_join_tokens: AgentJoinTokensTable;
   signing_keys: SigningKeysTable;
+  roles: RolesTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
 }

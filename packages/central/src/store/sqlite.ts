@@ -41,5 +41,9 @@ export function openSqlite(path: string): Kysely<Database> {
   const db = new DatabaseSync(path);
   // Cascading deletes (users → roles, tokens) need foreign keys, off by default in SQLite.
   db.exec('PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  // WAL lets other connections (another process) read while the audit log writes; FULL makes
+  // every commit reach the disk before it returns, which the write-ahead audit log
+  // promises (WAL's usual NORMAL can lose the last commits on power loss).
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: nodeSqliteDatabase(db) }) });
 }

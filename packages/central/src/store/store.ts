@@ -6,6 +6,7 @@ import { type JoinTokenRepository, joinTokenRepository } from './join-tokens.ts'
 import { migrateToLatest } from './migrations/index.ts';
 import { openPostgres } from './postgres.ts';
 import { type RefreshTokenRepository, refreshTokenRepository } from './refresh-tokens.ts';
+import { type RoleRepository, roleRepository } from './roles.ts';
 import type { Database } from './schema.ts';
 import { type SigningKeyRepository, signingKeyRepository } from './signing-keys.ts';
 import { openSqlite } from './sqlite.ts';
@@ -22,6 +23,7 @@ export interface Store {
   readonly clusters: ClusterRepository;
   readonly joinTokens: JoinTokenRepository;
   readonly signingKeys: SigningKeyRepository;
+  readonly roles: RoleRepository;
   /**
    * Runs `work` in one transaction: all its writes land, or none (a thrown error rolls
    * back). Inside, use the store passed to `work`. Nested calls join the outer transaction.
@@ -42,6 +44,7 @@ export function createStore(db: Kysely<Database>, driver: Store['driver']): Stor
     clusters: clusterRepository(db),
     joinTokens: joinTokenRepository(db),
     signingKeys: signingKeyRepository(db),
+    roles: roleRepository(db),
     transaction: (work) =>
       db.isTransaction ? work(store) : db.transaction().execute((tx) => work(createStore(tx, driver))),
     close: () => (db.isTransaction ? Promise.resolve() : db.destroy()),

@@ -1,8 +1,9 @@
 /**
- * Central's side of the agent tunnel: the agent port (Register, Control, Proxy), the
- * registry of connected agents, and the identity-assertion signer.
+ * Central's side of the agent tunnel: the agent port (Register, RenewCertificate,
+ * Control, Proxy) with agent identity by mutual TLS, the registry of connected agents,
+ * and the identity-assertion signer.
  *
- * The lead wires the ports: {@link AgentAuthenticator} (join tokens),
+ * The lead wires the ports: {@link AgentAuthenticator} (join tokens, clusters),
  * {@link ClusterPresenceSink} (cluster status / last_seen), {@link AssertionSigner}
  * (use {@link createAssertionSigner}).
  */
@@ -13,6 +14,15 @@ export {
   createAssertionSigner,
   sessionKeyBytes,
 } from './assertion.ts';
+export {
+  type AgentCertificateIssuer,
+  agentCertificateTtlBounds,
+  createAgentCertificateIssuer,
+  defaultAgentCertificateTtlMs,
+  type IssuedAgentCertificate,
+  identifyPeer,
+  type PeerIdentity,
+} from './certificates.ts';
 export type { ExchangeHandlers, ExchangeOpen, TunnelExchange } from './exchange.ts';
 export type {
   AgentAuthenticator,

@@ -18,13 +18,19 @@ export interface ClusterRef {
   clusterName: string;
 }
 
-/** Checks an agent's join token at registration. */
+/** Checks an agent's credentials: its join token, and the cluster its certificate names. */
 export interface AgentAuthenticator {
   /**
    * The cluster the token was issued for, or `null` when the token is unknown, revoked,
    * expired, or issued for another cluster name. Never log `token`.
    */
   verifyJoinToken(token: string, clusterName: string): Promise<{ clusterId: string } | null>;
+  /**
+   * Whether the cluster an agent certificate names still exists, under this id and name.
+   * Asked on every Register and renewal with a certificate, so a removed cluster's
+   * certificates are refused at once although they have not expired.
+   */
+  verifyCluster(cluster: ClusterRef): Promise<boolean>;
 }
 
 /** What an agent reported about its cluster. */

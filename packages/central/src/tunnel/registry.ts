@@ -4,7 +4,7 @@
  * connection has not timed out yet); it is connected while it has any.
  */
 import { type KeyObject, randomBytes } from 'node:crypto';
-import type { ServerHttp2Stream } from 'node:http2';
+import type { ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { ClusterMetadata, ClusterPresenceSink, ClusterRef, TunnelLogger } from './ports.ts';
 import { AgentSession, NoStreamError } from './session.ts';
 
@@ -22,6 +22,8 @@ export interface AgentSessionInfo extends ClusterRef, ClusterMetadata {
   connectedAt: Date;
   lastSeen: Date;
   idleStreams: number;
+  /** When the session's client certificate expires (and the session with it). */
+  certificateExpiresAt: Date | undefined;
 }
 
 export class AgentRegistry {
@@ -33,8 +35,16 @@ export class AgentRegistry {
     this.#options = options;
   }
 
-  /** Starts a session for an agent whose join token checked out; `assertionKey` MACs its assertions. */
-  register(cluster: ClusterRef, metadata: ClusterMetadata, assertionKey: KeyObject): AgentSession {
+  /**
+   * Starts a session for an agent whose credentials checked out; `assertionKey` MACs its
+   * assertions, `binding` ties it to the connection whose certificate named the cluster.
+   */
+  register(
+    cluster: ClusterRef,
+    metadata: ClusterMetadata,
+    assertionKey: KeyObject,
+    binding: { connection?: ServerHttp2Session; expiresAt?: Date } = {},
+  ): AgentSession {
     const session = new AgentSession({
       id: randomBytes(32).toString('base64url'),
       cluster,
@@ -43,6 +53,7 @@ export class AgentRegistry {
       heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
       maxIdleStreams: this.#options.maxIdleStreams,
       onClose: (closed, reason) => this.#closed(closed, reason),
+      ...binding,
     });
     this.#bySession.set(session.id, session);
     let sessions = this.#byCluster.get(cluster.clusterId);
@@ -75,18 +86,28 @@ export class AgentRegistry {
 
   /**
    * A Proxy stream of one of the cluster's agents for one request: the agent with the
-   * most idle streams, so requests spread across replicas.
+   * most idle streams, so requests spread across replicas. A request that waited on a
+   * session that ended meanwhile (an agent moving to its renewed certificate ends its
+   * old session) goes on waiting on another session of the cluster, if there is one.
    */
   acquire(
     clusterId: string,
     timeoutMs: number,
+    deadline = Date.now() + timeoutMs,
   ): Promise<{ session: AgentSession; stream: ServerHttp2Stream }> {
     let best: AgentSession | undefined;
     for (const session of this.#byCluster.get(clusterId) ?? [])
       if (best === undefined || session.idleCount > best.idleCount) best = session;
     if (best === undefined) return Promise.reject(new NoStreamError('no agent of the cluster is connected'));
     const session = best;
-    return session.acquire(timeoutMs).then((stream) => ({ session, stream }));
+    return session.acquire(timeoutMs).then(
+      (stream) => ({ session, stream }),
+      (error: unknown) => {
+        const left = deadline - Date.now();
+        if (!session.closed || left <= 0 || !this.isConnected(clusterId)) throw error;
+        return this.acquire(clusterId, left, deadline);
+      },
+    );
   }
 
   /** A heartbeat arrived on a session's control stream. */
@@ -106,7 +127,14 @@ export class AgentRegistry {
       connectedAt: s.connectedAt,
       lastSeen: s.lastSeen,
       idleStreams: s.idleCount,
+      certificateExpiresAt: s.expiresAt,
     }));
+  }
+
+  /** Ends the sessions registered on `connection` (its certificate expired). */
+  closeConnection(connection: ServerHttp2Session, reason: string): void {
+    for (const session of [...this.#bySession.values()])
+      if (session.connection === connection) session.close(reason);
   }
 
   /** Ends every session (central shutting down). */

@@ -1,12 +1,23 @@
 /**
- * Central's agent port: an HTTP/2 + TLS server that agents dial. Register and Control
- * go through ConnectRPC; Proxy streams are taken raw (gRPC framing by hand) and parked
- * as idle streams of their agent's session until a request needs one.
+ * Central's agent port: an HTTP/2 + TLS server that agents dial. It asks every client
+ * for a certificate and lets those without one in, so that an agent can Register with
+ * its join token to get one; Control, Proxy and renewals need the certificate (see
+ * service.ts). Register, RenewCertificate and Control go through ConnectRPC; Proxy
+ * streams are taken raw (gRPC framing by hand) and parked as idle streams of their
+ * agent's session until a request needs one.
  */
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { createContextValues } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { type CertificateAuthority, createCertificateAuthority } from '@kgate/core/pki';
+import {
+  type AgentCertificateIssuer,
+  checkAgentCertificateTtl,
+  createAgentCertificateIssuer,
+  defaultAgentCertificateTtlMs,
+  PeerIdentities,
+} from './certificates.ts';
 import { type ExchangeHandlers, TunnelExchange } from './exchange.ts';
 import {
   type AgentAuthenticator,
@@ -23,12 +34,22 @@ import {
   sessionHeader,
 } from './proto.ts';
 import { AgentRegistry } from './registry.ts';
-import { agentConnection, agentServiceRoutes } from './service.ts';
+import { agentConnection, agentServiceRoutes, bindingRefusal } from './service.ts';
 
 /** Options of {@link createTunnelServer}. */
 export interface TunnelServerOptions {
   /** Certificate and key of the agent port (PEM). Agents verify them with `--central-ca`. */
   tls: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * The CA that signs agents' client certificates and is the only one the agent port
+   * accepts them from: central's own CA, so that certificates outlive a restart of
+   * central. Default: a CA made by {@link TunnelServer.listen} for this server alone
+   * (tests, benchmarks), whose certificates die with it: agents then register with
+   * their join token again.
+   */
+  ca?: CertificateAuthority;
+  /** Lifetime of agent client certificates, 5 s to 7 d. Default 1 h. */
+  agentCertificateTtlMs?: number;
   agents: AgentAuthenticator;
   presence: ClusterPresenceSink;
   signer: AssertionSigner;
@@ -82,6 +103,26 @@ function refuse(stream: http2.ServerHttp2Stream, code: number, message: string):
 export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
   const logger = options.logger ?? silentLogger;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
+  const ttlMs = options.agentCertificateTtlMs ?? defaultAgentCertificateTtlMs;
+  checkAgentCertificateTtl(ttlMs);
+  const peers = new PeerIdentities();
+  // Made once, on first use (listen); a failure is not cached, so listen can be retried.
+  let ca: Promise<CertificateAuthority> | undefined =
+    options.ca === undefined ? undefined : Promise.resolve(options.ca);
+  let issuer: Promise<AgentCertificateIssuer> | undefined;
+  const agentCa = (): Promise<CertificateAuthority> => {
+    ca ??= createCertificateAuthority({ commonName: 'kgate-central agent CA (this process only)' }).catch(
+      (error: unknown) => {
+        ca = undefined;
+        throw error;
+      },
+    );
+    return ca;
+  };
+  const certificates = (): Promise<AgentCertificateIssuer> => {
+    issuer ??= agentCa().then((authority) => createAgentCertificateIssuer(authority, ttlMs));
+    return issuer;
+  };
   const registry = new AgentRegistry({
     presence: options.presence,
     logger,
@@ -93,17 +134,27 @@ export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
       registry,
       agents: options.agents,
       signer: options.signer,
+      certificates,
+      peers,
       heartbeatIntervalMs,
       logger,
     }),
     grpcWeb: false,
     connect: false,
     contextValues: (req) =>
-      createContextValues().set(agentConnection, 'stream' in req ? req.stream.session : undefined),
+      createContextValues().set(
+        agentConnection,
+        'stream' in req ? (req.stream.session as http2.ServerHttp2Session | undefined) : undefined,
+      ),
   });
   const server = http2.createSecureServer({
     cert: options.tls.cert,
     key: options.tls.key,
+    ...(options.ca === undefined ? {} : { ca: options.ca.certPem }),
+    // Asked for, verified against `ca` only, and not required: a connection without a
+    // valid one may Register with a join token and nothing else (service.ts decides).
+    requestCert: true,
+    rejectUnauthorized: false,
     allowHTTP1: false,
     settings: http2Settings,
     maxSessionMemory: http2MaxSessionMemoryMb,
@@ -125,6 +176,12 @@ export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
       refuse(stream, 16 /* UNAUTHENTICATED */, 'unknown or ended agent session');
       return;
     }
+    const refusal = bindingRefusal(session, stream.session as http2.ServerHttp2Session | undefined, peers);
+    if (refusal !== undefined) {
+      logger.warn('agent proxy stream refused', { cluster: session.cluster.clusterName, refusal });
+      refuse(stream, 7 /* PERMISSION_DENIED */, refusal);
+      return;
+    }
     session.addStream(stream);
   });
   // Frames are small and latency-bound: never let Nagle hold one back.
@@ -134,6 +191,21 @@ export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
 
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => {
+    const peer = peers.add(session);
+    if (peer.kind === 'agent') {
+      // Nothing runs on a certificate after it expires: not the session, nor requests
+      // still running on the connection (the agent moved to its renewed certificate at
+      // about 2/3 of the lifetime, and lets its old connection finish until now).
+      const expiry = setTimeout(
+        () => {
+          registry.closeConnection(session, 'the agent certificate expired');
+          session.destroy();
+        },
+        Math.min(2 ** 31 - 1, Math.max(0, peer.expiresAt.getTime() - Date.now())),
+      );
+      expiry.unref();
+      session.once('close', () => clearTimeout(expiry));
+    }
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
     session.on('error', () => {});
@@ -142,7 +214,11 @@ export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
   return {
     registry,
     server,
-    listen(port, host) {
+    async listen(port, host) {
+      if (options.ca === undefined) {
+        const authority = await agentCa();
+        server.setSecureContext({ cert: options.tls.cert, key: options.tls.key, ca: authority.certPem });
+      }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {

@@ -3,7 +3,7 @@
  * waiting for one, its control stream, and the heartbeat watchdog that ends it.
  */
 import type { KeyObject } from 'node:crypto';
-import type { ServerHttp2Stream } from 'node:http2';
+import type { ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { ClusterMetadata, ClusterRef } from './ports.ts';
 import type { ControlResponseSchema } from './proto.ts';
@@ -27,6 +27,13 @@ export interface AgentSessionOptions {
   heartbeatIntervalMs: number;
   /** Idle streams beyond this are closed unused (the agent does not replace them). */
   maxIdleStreams: number;
+  /**
+   * The mutually authenticated connection the agent registered on: Control, Proxy and
+   * renewals are accepted on it only. The session ends when it closes.
+   */
+  connection?: ServerHttp2Session;
+  /** When the certificate of {@link connection} expires (the server then ends the session and the connection). */
+  expiresAt?: Date;
   /** Called once when the session ends (watchdog, control stream gone, replaced, shutdown). */
   onClose(session: AgentSession, reason: string): void;
 }
@@ -44,6 +51,10 @@ export class AgentSession {
   readonly cluster: ClusterRef;
   /** The key that MACs this session's identity assertions (never logged). */
   readonly assertionKey: KeyObject;
+  /** The connection the session is bound to (see {@link AgentSessionOptions.connection}). */
+  readonly connection: ServerHttp2Session | undefined;
+  /** When the certificate of its connection expires, and the session with it. */
+  readonly expiresAt: Date | undefined;
   metadata: ClusterMetadata;
   readonly connectedAt = new Date();
   lastSeen = new Date();
@@ -61,6 +72,8 @@ export class AgentSession {
     this.id = options.id;
     this.cluster = options.cluster;
     this.assertionKey = options.assertionKey;
+    this.connection = options.connection;
+    this.expiresAt = options.expiresAt;
     this.metadata = options.metadata;
     this.#options = options;
     this.#watchdog = this.#armWatchdog();

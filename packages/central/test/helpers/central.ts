@@ -124,6 +124,9 @@ export interface TestCentral {
   stop(): Promise<void>;
 }
 
+/** Role names the API tests hand out; {@link startTestCentral} defines them. */
+export const TEST_ROLES: readonly string[] = ['dev', 'ops', 'viewer', 'root', 'a', 'r', 'x'];
+
 /** Low scrypt cost for tests that do not measure hashing: each login stays fast. */
 export const FAST_SCRYPT = { ln: 10, r: 8, p: 1 };
 
@@ -136,6 +139,11 @@ export async function startTestCentral(
     fileText?: string;
     clock?: TestClock;
     adminPassword?: string;
+    /**
+     * Roles to define at start (central refuses to give a user a role no role defines).
+     * Each may read configmaps in every cluster. Default: {@link TEST_ROLES}.
+     */
+    roles?: readonly string[];
   } & Partial<Omit<StartCentralOptions, 'config' | 'clock'>> = {},
 ): Promise<TestCentral> {
   const dataDir = options.dataDir ?? path.join(mkdtempSync(path.join(tmpdir(), 'kgate-central-')), 'data');
@@ -165,6 +173,14 @@ export async function startTestCentral(
       },
     },
   });
+  const roles = options.roles ?? TEST_ROLES;
+  if (roles.length > 0)
+    await central.services.rbac.apply({
+      roles: roles.map((name) => ({
+        name,
+        rules: [{ clusters: ['*'], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
+      })),
+    });
   const printed = /one-time password:\n\n {4}(\S+)\n/.exec(notices)?.[1];
   const adminPassword = options.adminPassword ?? printed ?? '';
   const req = <T = ErrorJson>(method: string, urlPath: string, o?: RequestOptions) =>

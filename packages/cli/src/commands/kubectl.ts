@@ -5,7 +5,9 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { userError } from '../errors.ts';
+import { findExecutable } from '../infrastructure/find-executable.ts';
 import { hasFlag, planKubectl } from '../usecases/kubectl-args.ts';
+import { runKubectlOnCentral } from '../usecases/remote-kubectl.ts';
 import { normalizeServer } from '../usecases/server-url.ts';
 import { contextName } from '../usecases/use-cluster.ts';
 
@@ -16,6 +18,17 @@ export async function runKubectl(context: CliContext, args: readonly string[]): 
   const server = envServer ? normalizeServer(envServer) : config.currentServer;
   const settings = server === undefined ? undefined : config.servers[server];
   const selected = settings?.cluster;
+  // No kubectl here (and none named by KGATE_KUBECTL): central runs it for the selected cluster.
+  if (!context.io.env.KGATE_KUBECTL && findExecutable('kubectl', context.io.env.PATH) === undefined) {
+    if (server === undefined || selected === undefined) {
+      throw userError(
+        'CLUSTER_NOT_SELECTED',
+        'no cluster is selected for `kgate kubectl`, and without a local kubectl central needs one to run it on',
+        'run `kgate clusters use NAME`, or install kubectl',
+      );
+    }
+    return runKubectlOnCentral(context, server, selected, args);
+  }
   if (selected === undefined && !hasFlag(args, '--context')) {
     throw userError(
       'CLUSTER_NOT_SELECTED',

@@ -38,11 +38,14 @@ export function centralError(response: CentralResponse, what: string): CentralEr
   const envelope = isRecord(response.body) && isRecord(response.body.error) ? response.body.error : undefined;
   const code = typeof envelope?.code === 'string' ? envelope.code : undefined;
   const detail = typeof envelope?.message === 'string' ? envelope.message : `HTTP ${response.status}`;
+  // Central's own hint knows the case; the status alone only gives a general one.
+  const hint =
+    typeof envelope?.hint === 'string' && envelope.hint !== '' ? envelope.hint : hintFor(response.status);
   return new CentralError(
     response.status,
     code,
     `central refused to ${what}: ${detail} (HTTP ${response.status}${code ? `, ${code}` : ''})`,
-    hintFor(response.status),
+    hint,
   );
 }
 

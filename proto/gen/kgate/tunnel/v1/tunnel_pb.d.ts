@@ -1,17 +1,27 @@
 // The tunnel between kgate-central and kgate-agent.
 //
-// The agent dials central's agent port (gRPC over HTTP/2 + TLS) and calls, in order:
-//   1. Register  — with its join token in the `authorization: Bearer <token>` metadata;
-//                  central answers with a session id and the session's assertion key
-//                  (both secrets) that MACs the identity assertions of its requests.
+// The agent dials central's agent port (gRPC over HTTP/2 + TLS; central asks for a
+// client certificate but lets a connection without one in) and calls, in order:
+//   0. Register with its join token in the `authorization: Bearer <token>` metadata and a
+//      CSR, on a connection WITHOUT a valid client certificate: central checks the token
+//      for the cluster name and answers with a short-lived client certificate (no
+//      session). Only when the agent has no valid certificate (first start, or it was
+//      down longer than the certificate lives).
+//   1. Register on a connection WITH its client certificate (mutual TLS): central
+//      answers with a session id and the session's assertion key (both secrets) that
+//      MACs the identity assertions of its requests.
 //   2. Control   — one long-lived stream per session: agent → central heartbeats,
 //                  central → agent acks and "open more proxy streams".
 //   3. Proxy     — ONE RPC PER TUNNELLED HTTP REQUEST, so each request has its own
 //                  HTTP/2 stream and its own flow-control window. The agent opens a
 //                  few idle Proxy calls in advance; central assigns a request to one
 //                  by sending `open` as its first frame.
-// Control and Proxy carry the session id in the `kgate-session` metadata; the join
-// token travels only with Register.
+//   4. RenewCertificate — a new certificate for a new key, before the current one
+//                  expires; the agent then connects again with it (step 1) and lets the
+//                  old connection finish its requests.
+// Control, Proxy and RenewCertificate carry the session id in the `kgate-session`
+// metadata and are accepted only on the connection the session registered on; the join
+// token travels only with the first Register.
 //
 // See docs/tunnel.md for frame order, flow control and measurements.
 
@@ -58,6 +68,14 @@ export declare type RegisterRequest = Message<"kgate.tunnel.v1.RegisterRequest">
    * @generated from field: string agent_version = 4;
    */
   agentVersion: string;
+
+  /**
+   * PEM PKCS#10 request for a client certificate, made with a new ECDSA P-256 key that
+   * never leaves the agent. Required with a join token; not read with a certificate.
+   *
+   * @generated from field: string certificate_request = 5;
+   */
+  certificateRequest: string;
 };
 
 /**
@@ -71,7 +89,8 @@ export declare const RegisterRequestSchema: GenMessage<RegisterRequest>;
  */
 export declare type RegisterResponse = Message<"kgate.tunnel.v1.RegisterResponse"> & {
   /**
-   * Secret that names the session on Control and Proxy calls.
+   * Secret that names the session on Control and Proxy calls. Empty when the agent
+   * registered with a join token: it reconnects with `certificate` to get a session.
    *
    * @generated from field: string session_id = 1;
    */
@@ -105,6 +124,13 @@ export declare type RegisterResponse = Message<"kgate.tunnel.v1.RegisterResponse
    * @generated from field: bytes assertion_key = 6;
    */
   assertionKey: Uint8Array;
+
+  /**
+   * The client certificate issued for `certificate_request` (registration with a join token).
+   *
+   * @generated from field: kgate.tunnel.v1.AgentCertificate certificate = 7;
+   */
+  certificate?: AgentCertificate | undefined;
 };
 
 /**
@@ -112,6 +138,76 @@ export declare type RegisterResponse = Message<"kgate.tunnel.v1.RegisterResponse
  * Use `create(RegisterResponseSchema)` to create a new message.
  */
 export declare const RegisterResponseSchema: GenMessage<RegisterResponse>;
+
+/**
+ * @generated from message kgate.tunnel.v1.RenewCertificateRequest
+ */
+export declare type RenewCertificateRequest = Message<"kgate.tunnel.v1.RenewCertificateRequest"> & {
+  /**
+   * As in RegisterRequest: PEM PKCS#10 request, made with a new ECDSA P-256 key.
+   *
+   * @generated from field: string certificate_request = 1;
+   */
+  certificateRequest: string;
+};
+
+/**
+ * Describes the message kgate.tunnel.v1.RenewCertificateRequest.
+ * Use `create(RenewCertificateRequestSchema)` to create a new message.
+ */
+export declare const RenewCertificateRequestSchema: GenMessage<RenewCertificateRequest>;
+
+/**
+ * @generated from message kgate.tunnel.v1.RenewCertificateResponse
+ */
+export declare type RenewCertificateResponse = Message<"kgate.tunnel.v1.RenewCertificateResponse"> & {
+  /**
+   * @generated from field: kgate.tunnel.v1.AgentCertificate certificate = 1;
+   */
+  certificate?: AgentCertificate | undefined;
+};
+
+/**
+ * Describes the message kgate.tunnel.v1.RenewCertificateResponse.
+ * Use `create(RenewCertificateResponseSchema)` to create a new message.
+ */
+export declare const RenewCertificateResponseSchema: GenMessage<RenewCertificateResponse>;
+
+/**
+ * A client certificate central issued to an agent.
+ *
+ * @generated from message kgate.tunnel.v1.AgentCertificate
+ */
+export declare type AgentCertificate = Message<"kgate.tunnel.v1.AgentCertificate"> & {
+  /**
+   * PEM, signed by central's CA: extended key usage clientAuth, subject CN <cluster name>,
+   * O kgate:agents and O kgate:cluster:<cluster id>.
+   *
+   * @generated from field: string certificate_pem = 1;
+   */
+  certificatePem: string;
+
+  /**
+   * PEM of central's CA, which signed it.
+   *
+   * @generated from field: string ca_certificate_pem = 2;
+   */
+  caCertificatePem: string;
+
+  /**
+   * How long it stays valid from now, by central's clock: the agent counts from its own
+   * receipt, so clock skew between the two does not move its renewal.
+   *
+   * @generated from field: uint64 valid_for_ms = 3;
+   */
+  validForMs: bigint;
+};
+
+/**
+ * Describes the message kgate.tunnel.v1.AgentCertificate.
+ * Use `create(AgentCertificateSchema)` to create a new message.
+ */
+export declare const AgentCertificateSchema: GenMessage<AgentCertificate>;
 
 /**
  * @generated from message kgate.tunnel.v1.ControlRequest
@@ -389,7 +485,8 @@ export declare const ResetSchema: GenMessage<Reset>;
  */
 export declare const AgentService: GenService<{
   /**
-   * Authenticates the agent (join token in metadata) and starts a session.
+   * With a join token: issues the agent's client certificate. With the certificate
+   * (mutual TLS): starts a session.
    *
    * @generated from rpc kgate.tunnel.v1.AgentService.Register
    */
@@ -397,6 +494,16 @@ export declare const AgentService: GenService<{
     methodKind: "unary";
     input: typeof RegisterRequestSchema;
     output: typeof RegisterResponseSchema;
+  },
+  /**
+   * Issues the next client certificate of a session's agent, on the session's connection.
+   *
+   * @generated from rpc kgate.tunnel.v1.AgentService.RenewCertificate
+   */
+  renewCertificate: {
+    methodKind: "unary";
+    input: typeof RenewCertificateRequestSchema;
+    output: typeof RenewCertificateResponseSchema;
   },
   /**
    * The session's control stream; when it ends, the session ends.

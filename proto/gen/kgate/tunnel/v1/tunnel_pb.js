@@ -1,17 +1,27 @@
 // The tunnel between kgate-central and kgate-agent.
 //
-// The agent dials central's agent port (gRPC over HTTP/2 + TLS) and calls, in order:
-//   1. Register  — with its join token in the `authorization: Bearer <token>` metadata;
-//                  central answers with a session id and the session's assertion key
-//                  (both secrets) that MACs the identity assertions of its requests.
+// The agent dials central's agent port (gRPC over HTTP/2 + TLS; central asks for a
+// client certificate but lets a connection without one in) and calls, in order:
+//   0. Register with its join token in the `authorization: Bearer <token>` metadata and a
+//      CSR, on a connection WITHOUT a valid client certificate: central checks the token
+//      for the cluster name and answers with a short-lived client certificate (no
+//      session). Only when the agent has no valid certificate (first start, or it was
+//      down longer than the certificate lives).
+//   1. Register on a connection WITH its client certificate (mutual TLS): central
+//      answers with a session id and the session's assertion key (both secrets) that
+//      MACs the identity assertions of its requests.
 //   2. Control   — one long-lived stream per session: agent → central heartbeats,
 //                  central → agent acks and "open more proxy streams".
 //   3. Proxy     — ONE RPC PER TUNNELLED HTTP REQUEST, so each request has its own
 //                  HTTP/2 stream and its own flow-control window. The agent opens a
 //                  few idle Proxy calls in advance; central assigns a request to one
 //                  by sending `open` as its first frame.
-// Control and Proxy carry the session id in the `kgate-session` metadata; the join
-// token travels only with Register.
+//   4. RenewCertificate — a new certificate for a new key, before the current one
+//                  expires; the agent then connects again with it (step 1) and lets the
+//                  old connection finish its requests.
+// Control, Proxy and RenewCertificate carry the session id in the `kgate-session`
+// metadata and are accepted only on the connection the session registered on; the join
+// token travels only with the first Register.
 //
 // See docs/tunnel.md for frame order, flow control and measurements.
 
@@ -25,7 +35,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
  * Describes the file kgate/tunnel/v1/tunnel.proto.
  */
 export const file_kgate_tunnel_v1_tunnel = /*@__PURE__*/
-  fileDesc("ChxrZ2F0ZS90dW5uZWwvdjEvdHVubmVsLnByb3RvEg9rZ2F0ZS50dW5uZWwudjEibgoPUmVnaXN0ZXJSZXF1ZXN0EhQKDGNsdXN0ZXJfbmFtZRgBIAEoCRIaChJrdWJlcm5ldGVzX3ZlcnNpb24YAiABKAkSEgoKbm9kZV9jb3VudBgDIAEoDRIVCg1hZ2VudF92ZXJzaW9uGAQgASgJIqgBChBSZWdpc3RlclJlc3BvbnNlEhIKCnNlc3Npb25faWQYASABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAIgASgNEhgKEGFzc2VydGlvbl9pc3N1ZXIYBCABKAkSGgoSYXNzZXJ0aW9uX2F1ZGllbmNlGAUgASgJEhUKDWFzc2VydGlvbl9rZXkYBiABKAxKBAgDEARSDmFzc2VydGlvbl9qd2tzIkwKDkNvbnRyb2xSZXF1ZXN0Ei8KCWhlYXJ0YmVhdBgBIAEoCzIaLmtnYXRlLnR1bm5lbC52MS5IZWFydGJlYXRIAEIJCgdtZXNzYWdlIk0KCUhlYXJ0YmVhdBIQCghzZXF1ZW5jZRgBIAEoBBISCgpub2RlX2NvdW50GAIgASgNEhoKEmt1YmVybmV0ZXNfdmVyc2lvbhgDIAEoCSKKAQoPQ29udHJvbFJlc3BvbnNlEjYKDWhlYXJ0YmVhdF9hY2sYASABKAsyHS5rZ2F0ZS50dW5uZWwudjEuSGVhcnRiZWF0QWNrSAASNAoMb3Blbl9zdHJlYW1zGAIgASgLMhwua2dhdGUudHVubmVsLnYxLk9wZW5TdHJlYW1zSABCCQoHbWVzc2FnZSIgCgxIZWFydGJlYXRBY2sSEAoIc2VxdWVuY2UYASABKAQiHAoLT3BlblN0cmVhbXMSDQoFY291bnQYASABKA0iJQoGSGVhZGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAkioAEKClByb3h5RnJhbWUSIwoEb3BlbhgBIAEoCzIVLmtnYXRlLnR1bm5lbC52MS5PcGVuEisKBGhlYWQYAiABKAsyHS5rZ2F0ZS50dW5uZWwudjEuUmVzcG9uc2VIZWFkEgwKBGRhdGEYAyABKAwSCwoDZW5kGAQgASgIEiUKBXJlc2V0GAUgASgLMhYua2dhdGUudHVubmVsLnYxLlJlc2V0IoYBCgRPcGVuEhIKCnJlcXVlc3RfaWQYASABKAkSDgoGbWV0aG9kGAIgASgJEgwKBHBhdGgYAyABKAkSKAoHaGVhZGVycxgEIAMoCzIXLmtnYXRlLnR1bm5lbC52MS5IZWFkZXISEQoJYXNzZXJ0aW9uGAUgASgJEg8KB3VwZ3JhZGUYBiABKAgiSAoMUmVzcG9uc2VIZWFkEg4KBnN0YXR1cxgBIAEoDRIoCgdoZWFkZXJzGAIgAygLMhcua2dhdGUudHVubmVsLnYxLkhlYWRlciIXCgVSZXNldBIOCgZyZWFzb24YASABKAky+AEKDEFnZW50U2VydmljZRJPCghSZWdpc3RlchIgLmtnYXRlLnR1bm5lbC52MS5SZWdpc3RlclJlcXVlc3QaIS5rZ2F0ZS50dW5uZWwudjEuUmVnaXN0ZXJSZXNwb25zZRJQCgdDb250cm9sEh8ua2dhdGUudHVubmVsLnYxLkNvbnRyb2xSZXF1ZXN0GiAua2dhdGUudHVubmVsLnYxLkNvbnRyb2xSZXNwb25zZSgBMAESRQoFUHJveHkSGy5rZ2F0ZS50dW5uZWwudjEuUHJveHlGcmFtZRobLmtnYXRlLnR1bm5lbC52MS5Qcm94eUZyYW1lKAEwAWIGcHJvdG8z");
+  fileDesc("ChxrZ2F0ZS90dW5uZWwvdjEvdHVubmVsLnByb3RvEg9rZ2F0ZS50dW5uZWwudjEiiwEKD1JlZ2lzdGVyUmVxdWVzdBIUCgxjbHVzdGVyX25hbWUYASABKAkSGgoSa3ViZXJuZXRlc192ZXJzaW9uGAIgASgJEhIKCm5vZGVfY291bnQYAyABKA0SFQoNYWdlbnRfdmVyc2lvbhgEIAEoCRIbChNjZXJ0aWZpY2F0ZV9yZXF1ZXN0GAUgASgJIuABChBSZWdpc3RlclJlc3BvbnNlEhIKCnNlc3Npb25faWQYASABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAIgASgNEhgKEGFzc2VydGlvbl9pc3N1ZXIYBCABKAkSGgoSYXNzZXJ0aW9uX2F1ZGllbmNlGAUgASgJEhUKDWFzc2VydGlvbl9rZXkYBiABKAwSNgoLY2VydGlmaWNhdGUYByABKAsyIS5rZ2F0ZS50dW5uZWwudjEuQWdlbnRDZXJ0aWZpY2F0ZUoECAMQBFIOYXNzZXJ0aW9uX2p3a3MiNgoXUmVuZXdDZXJ0aWZpY2F0ZVJlcXVlc3QSGwoTY2VydGlmaWNhdGVfcmVxdWVzdBgBIAEoCSJSChhSZW5ld0NlcnRpZmljYXRlUmVzcG9uc2USNgoLY2VydGlmaWNhdGUYASABKAsyIS5rZ2F0ZS50dW5uZWwudjEuQWdlbnRDZXJ0aWZpY2F0ZSJdChBBZ2VudENlcnRpZmljYXRlEhcKD2NlcnRpZmljYXRlX3BlbRgBIAEoCRIaChJjYV9jZXJ0aWZpY2F0ZV9wZW0YAiABKAkSFAoMdmFsaWRfZm9yX21zGAMgASgEIkwKDkNvbnRyb2xSZXF1ZXN0Ei8KCWhlYXJ0YmVhdBgBIAEoCzIaLmtnYXRlLnR1bm5lbC52MS5IZWFydGJlYXRIAEIJCgdtZXNzYWdlIk0KCUhlYXJ0YmVhdBIQCghzZXF1ZW5jZRgBIAEoBBISCgpub2RlX2NvdW50GAIgASgNEhoKEmt1YmVybmV0ZXNfdmVyc2lvbhgDIAEoCSKKAQoPQ29udHJvbFJlc3BvbnNlEjYKDWhlYXJ0YmVhdF9hY2sYASABKAsyHS5rZ2F0ZS50dW5uZWwudjEuSGVhcnRiZWF0QWNrSAASNAoMb3Blbl9zdHJlYW1zGAIgASgLMhwua2dhdGUudHVubmVsLnYxLk9wZW5TdHJlYW1zSABCCQoHbWVzc2FnZSIgCgxIZWFydGJlYXRBY2sSEAoIc2VxdWVuY2UYASABKAQiHAoLT3BlblN0cmVhbXMSDQoFY291bnQYASABKA0iJQoGSGVhZGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAkioAEKClByb3h5RnJhbWUSIwoEb3BlbhgBIAEoCzIVLmtnYXRlLnR1bm5lbC52MS5PcGVuEisKBGhlYWQYAiABKAsyHS5rZ2F0ZS50dW5uZWwudjEuUmVzcG9uc2VIZWFkEgwKBGRhdGEYAyABKAwSCwoDZW5kGAQgASgIEiUKBXJlc2V0GAUgASgLMhYua2dhdGUudHVubmVsLnYxLlJlc2V0IoYBCgRPcGVuEhIKCnJlcXVlc3RfaWQYASABKAkSDgoGbWV0aG9kGAIgASgJEgwKBHBhdGgYAyABKAkSKAoHaGVhZGVycxgEIAMoCzIXLmtnYXRlLnR1bm5lbC52MS5IZWFkZXISEQoJYXNzZXJ0aW9uGAUgASgJEg8KB3VwZ3JhZGUYBiABKAgiSAoMUmVzcG9uc2VIZWFkEg4KBnN0YXR1cxgBIAEoDRIoCgdoZWFkZXJzGAIgAygLMhcua2dhdGUudHVubmVsLnYxLkhlYWRlciIXCgVSZXNldBIOCgZyZWFzb24YASABKAky4QIKDEFnZW50U2VydmljZRJPCghSZWdpc3RlchIgLmtnYXRlLnR1bm5lbC52MS5SZWdpc3RlclJlcXVlc3QaIS5rZ2F0ZS50dW5uZWwudjEuUmVnaXN0ZXJSZXNwb25zZRJnChBSZW5ld0NlcnRpZmljYXRlEigua2dhdGUudHVubmVsLnYxLlJlbmV3Q2VydGlmaWNhdGVSZXF1ZXN0Gikua2dhdGUudHVubmVsLnYxLlJlbmV3Q2VydGlmaWNhdGVSZXNwb25zZRJQCgdDb250cm9sEh8ua2dhdGUudHVubmVsLnYxLkNvbnRyb2xSZXF1ZXN0GiAua2dhdGUudHVubmVsLnYxLkNvbnRyb2xSZXNwb25zZSgBMAESRQoFUHJveHkSGy5rZ2F0ZS50dW5uZWwudjEuUHJveHlGcmFtZRobLmtnYXRlLnR1bm5lbC52MS5Qcm94eUZyYW1lKAEwAWIGcHJvdG8z");
 
 /**
  * Describes the message kgate.tunnel.v1.RegisterRequest.
@@ -42,74 +52,95 @@ export const RegisterResponseSchema = /*@__PURE__*/
   messageDesc(file_kgate_tunnel_v1_tunnel, 1);
 
 /**
+ * Describes the message kgate.tunnel.v1.RenewCertificateRequest.
+ * Use `create(RenewCertificateRequestSchema)` to create a new message.
+ */
+export const RenewCertificateRequestSchema = /*@__PURE__*/
+  messageDesc(file_kgate_tunnel_v1_tunnel, 2);
+
+/**
+ * Describes the message kgate.tunnel.v1.RenewCertificateResponse.
+ * Use `create(RenewCertificateResponseSchema)` to create a new message.
+ */
+export const RenewCertificateResponseSchema = /*@__PURE__*/
+  messageDesc(file_kgate_tunnel_v1_tunnel, 3);
+
+/**
+ * Describes the message kgate.tunnel.v1.AgentCertificate.
+ * Use `create(AgentCertificateSchema)` to create a new message.
+ */
+export const AgentCertificateSchema = /*@__PURE__*/
+  messageDesc(file_kgate_tunnel_v1_tunnel, 4);
+
+/**
  * Describes the message kgate.tunnel.v1.ControlRequest.
  * Use `create(ControlRequestSchema)` to create a new message.
  */
 export const ControlRequestSchema = /*@__PURE__*/
-  messageDesc(file_kgate_tunnel_v1_tunnel, 2);
+  messageDesc(file_kgate_tunnel_v1_tunnel, 5);
 
 /**
  * Describes the message kgate.tunnel.v1.Heartbeat.
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema = /*@__PURE__*/
-  messageDesc(file_kgate_tunnel_v1_tunnel, 3);
+  messageDesc(file_kgate_tunnel_v1_tunnel, 6);
 
 /**
  * Describes the message kgate.tunnel.v1.ControlResponse.
  * Use `create(ControlResponseSchema)` to create a new message.
  */
 export const ControlResponseSchema = /*@__PURE__*/
-  messageDesc(file_kgate_tunnel_v1_tunnel, 4);
+  messageDesc(file_kgate_tunnel_v1_tunnel, 7);
 
 /**
  * Describes the message kgate.tunnel.v1.HeartbeatAck.
  * Use `create(HeartbeatAckSchema)` to create a new message.
  */
 export const HeartbeatAckSchema = /*@__PURE__*/
-  messageDesc(file_kgate_tunnel_v1_tunnel, 5);
+  messageDesc(file_kgate_tunnel_v1_tunnel, 8);
 
 /**
  * Describes the message kgate.tunnel.v1.OpenStreams.
  * Use `create(OpenStreamsSchema)` to create a new message.
  */
 export const OpenStreamsSchema = /*@__PURE__*/
-  messageDesc(file_kgate_tunnel_v1_tunnel, 6);
+  messageDesc(file_kgate_tunnel_v1_tunnel, 9);
 
 /**
  * Describes the message kgate.tunnel.v1.Header.
  * Use `create(HeaderSchema)` to create a new message.
  */
 export const HeaderSchema = /*@__PURE__*/
-  messageDesc(file_kgate_tunnel_v1_tunnel, 7);
+  messageDesc(file_kgate_tunnel_v1_tunnel, 10);
 
 /**
  * Describes the message kgate.tunnel.v1.ProxyFrame.
  * Use `create(ProxyFrameSchema)` to create a new message.
  */
 export const ProxyFrameSchema = /*@__PURE__*/
-  messageDesc(file_kgate_tunnel_v1_tunnel, 8);
+  messageDesc(file_kgate_tunnel_v1_tunnel, 11);
 
 /**
  * Describes the message kgate.tunnel.v1.Open.
  * Use `create(OpenSchema)` to create a new message.
  */
 export const OpenSchema = /*@__PURE__*/
-  messageDesc(file_kgate_tunnel_v1_tunnel, 9);
+  messageDesc(file_kgate_tunnel_v1_tunnel, 12);
 
 /**
  * Describes the message kgate.tunnel.v1.ResponseHead.
  * Use `create(ResponseHeadSchema)` to create a new message.
  */
 export const ResponseHeadSchema = /*@__PURE__*/
-  messageDesc(file_kgate_tunnel_v1_tunnel, 10);
+  messageDesc(file_kgate_tunnel_v1_tunnel, 13);
 
 /**
  * Describes the message kgate.tunnel.v1.Reset.
  * Use `create(ResetSchema)` to create a new message.
  */
 export const ResetSchema = /*@__PURE__*/
-  messageDesc(file_kgate_tunnel_v1_tunnel, 11);
+  messageDesc(file_kgate_tunnel_v1_tunnel, 14);
 
 /**
  * @generated from service kgate.tunnel.v1.AgentService
