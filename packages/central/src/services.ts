@@ -2,6 +2,7 @@ import type { CertificateAuthority } from '@kgate/core/pki';
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit/types.ts';
 import type { AuthService } from './auth/service.ts';
+import type { SsoService } from './auth/sso/service.ts';
 import type { Clock } from './clock.ts';
 import type { CentralConfig } from './config/index.ts';
 import type { ProxyEndpoint } from './exec/endpoint.ts';
@@ -19,6 +20,8 @@ export interface CentralServices {
   readonly config: CentralConfig;
   readonly store: Store;
   readonly auth: AuthService;
+  /** Single sign-on through the OIDC provider; undefined unless `auth.oidc` is configured. */
+  readonly sso: SsoService | undefined;
   readonly presence: ClusterPresence;
   /** The write-ahead, hash-chained audit log of API calls and proxied requests. */
   readonly audit: AuditLog;

@@ -33,6 +33,23 @@ export function startCluster(): Promise<ApiServer> {
   });
 }
 
+/**
+ * A fixture cluster whose RBAC lets every kgate user do anything, so that what a test
+ * sees refused was refused by central's own RBAC.
+ */
+export function startOpenCluster(): Promise<ApiServer> {
+  return startApiServer({
+    rbac: [
+      {
+        subjects: [{ kind: 'Group', name: 'kgate:authenticated' }],
+        verbs: ['*'],
+        apiGroups: ['*'],
+        resources: ['*'],
+      },
+    ],
+  });
+}
+
 /** An in-process agent and the JSON lines it logged. */
 export interface TestAgent {
   agent: RunningAgent;

@@ -6,11 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type ApiServer, startApiServer } from '@kgate/testkit/apiserver';
+import type { ApiServer } from '@kgate/testkit/apiserver';
 import { kubectlPath } from '@kgate/testkit/kubectl';
 import { runProcess } from '@kgate/testkit/process';
 import { sql } from 'kysely';
-import { eventually, startTestAgent, type TestAgent, tempDir, writeKubeconfig } from './gateway-support.ts';
+import {
+  eventually,
+  startOpenCluster,
+  startTestAgent,
+  type TestAgent,
+  tempDir,
+  writeKubeconfig,
+} from './gateway-support.ts';
 import { removeDataDir, startTestCentral, type TestCentral } from './helpers/central.ts';
 
 const temp = tempDir();
@@ -48,16 +55,7 @@ function kubectl(token: string, args: string[]) {
 }
 
 before(async () => {
-  apiserver = await startApiServer({
-    rbac: [
-      {
-        subjects: [{ kind: 'Group', name: 'kgate:authenticated' }],
-        verbs: ['*'],
-        apiGroups: ['*'],
-        resources: ['*'],
-      },
-    ],
-  });
+  apiserver = await startOpenCluster();
   for (const namespace of ['team-a', 'team-b']) {
     apiserver.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
     apiserver.store.create({

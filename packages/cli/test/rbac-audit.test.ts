@@ -11,11 +11,16 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Central, resolveCentralConfig, startCentral } from '@kgate/central';
-import { type ApiServer, startApiServer } from '@kgate/testkit/apiserver';
+import type { ApiServer } from '@kgate/testkit/apiserver';
 import { kubectlPath } from '@kgate/testkit/kubectl';
 import { type BackgroundProcess, runProcess, startProcess } from '@kgate/testkit/process';
 import { stringify } from 'yaml';
-import { startTestAgent, type TestAgent, writeKubeconfig } from '../../central/test/gateway-support.ts';
+import {
+  startOpenCluster,
+  startTestAgent,
+  type TestAgent,
+  writeKubeconfig,
+} from '../../central/test/gateway-support.ts';
 import { drivers, freshDatabase } from '../../central/test/helpers/databases.ts';
 import { loginAs, runKgate, type Sandbox, sandbox } from './support/cli.ts';
 
@@ -92,17 +97,7 @@ for (const driver of drivers) {
     };
 
     before(async () => {
-      // The cluster lets every kgate user do anything: central's RBAC is what these tests prove.
-      apiserver = await startApiServer({
-        rbac: [
-          {
-            subjects: [{ kind: 'Group', name: 'kgate:authenticated' }],
-            verbs: ['*'],
-            apiGroups: ['*'],
-            resources: ['*'],
-          },
-        ],
-      });
+      apiserver = await startOpenCluster();
       for (const name of ['hello', 'other']) {
         apiserver.store.create({
           apiVersion: 'v1',

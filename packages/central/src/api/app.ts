@@ -11,6 +11,7 @@ import { installErrorHandlers } from './errors.ts';
 import { execRoutes } from './exec.ts';
 import { healthRoutes } from './health.ts';
 import { roleRoutes } from './roles.ts';
+import { ssoRoutes } from './sso.ts';
 import { userRoutes } from './users.ts';
 
 /** The Fastify instance type of central's API (node HTTP(S) server, pino logger). */
@@ -43,6 +44,7 @@ export function buildApi(
   installApiAudit(app, services.audit);
   healthRoutes(app, services);
   authRoutes(app, services);
+  ssoRoutes(app, services);
   clusterRoutes(app, services);
   execRoutes(app, services);
   userRoutes(app, services);

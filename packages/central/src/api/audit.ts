@@ -110,15 +110,25 @@ export function installApiAudit(app: Api, audit: AuditLog): void {
     }
     request.auditBegun = true;
   });
-  app.addHook('onResponse', async (request, reply) => {
-    if (!audited(request)) return;
+  // A call refused before its handler (no token, a bad body) goes on record before its
+  // answer is sent, so a client never holds a response the log lacks.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!audited(request) || request.auditBegun) return payload;
     const end = endOf(request, reply);
-    const write = request.auditBegun
-      ? audit.end(end)
-      : audit.record(startOf(request, new Date(Date.now() - end.durationMs)), end);
-    await write.catch((error: unknown) =>
-      request.log.warn({ error: String(error) }, 'recording the end of an API call failed'),
-    );
+    await audit
+      .record(startOf(request, new Date(Date.now() - end.durationMs)), end)
+      .catch((error: unknown) =>
+        request.log.warn({ error: String(error) }, 'recording a refused API call failed'),
+      );
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (!audited(request) || !request.auditBegun) return;
+    await audit
+      .end(endOf(request, reply))
+      .catch((error: unknown) =>
+        request.log.warn({ error: String(error) }, 'recording the end of an API call failed'),
+      );
   });
 }
 

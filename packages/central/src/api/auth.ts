@@ -1,3 +1,4 @@
+import { KgateError } from '@kgate/core/errors';
 import { z } from 'zod';
 import type { Session } from '../auth/service.ts';
 import type { CentralServices } from '../services.ts';
@@ -14,7 +15,8 @@ const refreshBody = z.strictObject({
   refresh_token: z.string({ error: 'expected a string' }).min(1, { error: 'must not be empty' }).max(256),
 });
 
-function sessionJson(session: Session) {
+/** The body of every answer that starts a session (password login, refresh, single sign-on). */
+export function sessionJson(session: Session) {
   return {
     access_token: session.accessToken,
     refresh_token: session.refreshToken,
@@ -25,8 +27,13 @@ function sessionJson(session: Session) {
 }
 
 /** `/auth/login`, `/auth/refresh`, `/auth/logout`, `/auth/whoami`. */
-export function authRoutes(app: Api, { auth }: CentralServices): void {
+export function authRoutes(app: Api, { auth, config }: CentralServices): void {
   app.post('/auth/login', { config: { public: true } }, async (request, reply) => {
+    if (!config.auth.passwordLogin) {
+      throw new KgateError('PERMISSION_DENIED', 'password login is disabled on this server', {
+        hint: 'log in with single sign-on: kgate login --sso',
+      });
+    }
     const body = parseBody(loginBody, request.body);
     const session = await auth.login(body.username, body.password, request.ip);
     reply.header('cache-control', 'no-store');

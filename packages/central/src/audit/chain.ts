@@ -9,38 +9,13 @@ import type { AuditLogTable } from '../store/schema.ts';
 /** The prev_hash of row 1, and the head's hash while the log is empty. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** A row as written: numbers as numbers. */
-export interface AuditRow {
+/** A row as written: the table's columns, with its 64-bit integers as numbers. */
+export type AuditRow = Omit<AuditLogTable, 'seq' | 'duration_ms' | 'bytes_in' | 'bytes_out'> & {
   seq: number;
-  phase: 'begin' | 'end';
-  request_id: string;
-  time: string;
-  kind: string | null;
-  user_id: string | null;
-  username: string | null;
-  source_ip: string | null;
-  cluster_id: string | null;
-  cluster_name: string | null;
-  method: string | null;
-  path: string | null;
-  verb: string | null;
-  api_group: string | null;
-  resource: string | null;
-  subresource: string | null;
-  namespace: string | null;
-  name: string | null;
-  command: string | null;
-  decision: string | null;
-  decision_rule: string | null;
-  decision_reason: string | null;
-  status: number | null;
   duration_ms: number | null;
   bytes_in: number | null;
   bytes_out: number | null;
-  error: string | null;
-  prev_hash: string;
-  hash: string;
-}
+};
 
 /**
  * Every column the hash covers, in the order it covers them. Fixed forever: changing it

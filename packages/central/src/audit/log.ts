@@ -15,7 +15,7 @@ import { createAuditWriter } from './writer.ts';
  * migrations). Pass the Store itself, not one inside `transaction`: audit rows commit on
  * their own. Closing the log does not close the Store.
  */
-export function createAuditLog(store: Pick<Store, 'db' | 'driver'>): AuditLog {
+export function createAuditLog(store: Pick<Store, 'db' | 'driver' | 'sqlitePath'>): AuditLog {
   const writer = createAuditWriter(store);
   // An invalid entry throws inside these async functions, so it rejects its own promise
   // and never reaches the queue it would share with other requests.
@@ -25,7 +25,8 @@ export function createAuditLog(store: Pick<Store, 'db' | 'driver'>): AuditLog {
       return seq ?? 0;
     },
     async end(end) {
-      const [seq] = await writer.write([endRow(end)]);
+      // Nobody waits on an end row (the response has gone): it may share a later flush.
+      const [seq] = await writer.write([endRow(end)], { urgent: false });
       return seq ?? 0;
     },
     async record(start, end) {

@@ -26,6 +26,11 @@ export interface Session {
 export interface AuthService {
   login(username: string, password: string, clientAddress: string): Promise<Session>;
   refresh(refreshToken: string): Promise<Session>;
+  /**
+   * A new session (access token + refresh token family) for a user authenticated some
+   * other way than a password: single sign-on, after central verified the ID token.
+   */
+  issueSession(user: User): Promise<Session>;
   logout(refreshToken: string): Promise<void>;
   /**
    * The caller behind an access token. Besides the token checks, the user must still
@@ -98,6 +103,7 @@ export async function createAuthService(options: {
       );
       return session(user, await refresh.issue(user.id));
     },
+    issueSession: async (user) => session(user, await refresh.issue(user.id)),
     async refresh(refreshToken) {
       const rotated = await refresh.rotate(refreshToken);
       const user = await store.users.findById(rotated.userId);

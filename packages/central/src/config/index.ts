@@ -7,4 +7,4 @@ export {
   type ResolveConfigInput,
   resolveCentralConfig,
 } from './load.ts';
-export { type CentralConfig, LOG_LEVELS, type LogLevel } from './schema.ts';
+export { type CentralConfig, LOG_LEVELS, type LogLevel, type OidcConfig } from './schema.ts';

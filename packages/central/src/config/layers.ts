@@ -18,6 +18,15 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   KGATE_AUTH_AGENT_CERTIFICATE_TTL: 'auth.agent_certificate_ttl',
   KGATE_AUTH_PASSWORD_LOGIN: 'auth.password_login',
   KGATE_AUTH_BOOTSTRAP_ADMIN_USERNAME: 'auth.bootstrap_admin.username',
+  KGATE_AUTH_OIDC_ISSUER_URL: 'auth.oidc.issuer_url',
+  KGATE_AUTH_OIDC_CLIENT_ID: 'auth.oidc.client_id',
+  KGATE_AUTH_OIDC_CLIENT_SECRET: 'auth.oidc.client_secret',
+  KGATE_AUTH_OIDC_CERTIFICATE_AUTHORITY: 'auth.oidc.certificate_authority',
+  KGATE_AUTH_OIDC_USERNAME_CLAIM: 'auth.oidc.username_claim',
+  KGATE_AUTH_OIDC_GROUPS_CLAIM: 'auth.oidc.groups_claim',
+  KGATE_AUTH_OIDC_EXTRA_SCOPES: 'auth.oidc.extra_scopes',
+  KGATE_AUTH_OIDC_ROLE_MAPPING: 'auth.oidc.role_mapping',
+  KGATE_AUTH_OIDC_DEFAULT_ROLES: 'auth.oidc.default_roles',
   KGATE_TLS_CERT_FILE: 'tls.cert_file',
   KGATE_TLS_KEY_FILE: 'tls.key_file',
   KGATE_EXEC_KUBECTL_PATH: 'exec.kubectl_path',
@@ -46,7 +55,13 @@ export const FLAG_KEYS: Readonly<
 };
 
 /** Keys whose values may hold credentials: errors name the key, never the value. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['database.url']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['database.url', 'auth.oidc.client_secret']);
+
+/**
+ * Mappings whose keys are data (IdP group names, which may contain dots), not settings:
+ * each is one value, taken whole from the last layer that sets it.
+ */
+const OPAQUE_KEYS: ReadonlySet<string> = new Set(['auth.oidc.role_mapping']);
 
 /** A plain nested object of raw config values. */
 export type RawConfig = { [key: string]: unknown };
@@ -98,7 +113,7 @@ export function mergeLayers(layers: readonly ConfigLayer[]): {
   const origin = new Map<string, ConfigLayer>();
   const walk = (layer: ConfigLayer, value: unknown, prefix: string) => {
     if (isPlainObject(value) && prefix !== '' && Object.keys(value).length === 0) return;
-    if (isPlainObject(value)) {
+    if (isPlainObject(value) && !OPAQUE_KEYS.has(prefix)) {
       for (const [k, v] of Object.entries(value)) walk(layer, v, prefix ? `${prefix}.${k}` : k);
       return;
     }

@@ -135,6 +135,20 @@ function finalize(
       agentCertificateTtlMs: input.auth.agent_certificate_ttl,
       passwordLogin: input.auth.password_login,
       bootstrapAdmin: { username: input.auth.bootstrap_admin.username },
+      oidc: input.auth.oidc && {
+        issuerUrl: input.auth.oidc.issuer_url,
+        clientId: input.auth.oidc.client_id,
+        clientSecret: input.auth.oidc.client_secret,
+        certificateAuthority:
+          input.auth.oidc.certificate_authority === undefined
+            ? undefined
+            : resolve('auth.oidc.certificate_authority', input.auth.oidc.certificate_authority),
+        usernameClaim: input.auth.oidc.username_claim,
+        groupsClaim: input.auth.oidc.groups_claim,
+        extraScopes: input.auth.oidc.extra_scopes,
+        roleMapping: input.auth.oidc.role_mapping,
+        defaultRoles: input.auth.oidc.default_roles,
+      },
     },
     exec: {
       // A bare name is looked up on PATH when kubectl runs; a path resolves like the others.

@@ -62,6 +62,63 @@ const byteSize = z.unknown().transform((value, ctx): number => {
   return z.NEVER;
 });
 
+// An OIDC issuer is compared with the `iss` of ID tokens character for character: kept as written.
+const issuerUrl = z.unknown().transform((value, ctx): string => {
+  if (typeof value === 'string' && URL.canParse(value)) {
+    const url = new URL(value);
+    if (url.protocol === 'https:' && url.search === '' && url.hash === '' && !url.username) return value;
+  }
+  ctx.addIssue({
+    code: 'custom',
+    message: 'expected an https:// issuer URL such as https://idp.example.com',
+  });
+  return z.NEVER;
+});
+
+// Lists in YAML; from the environment, a string of items separated by commas or spaces.
+const stringList = z.unknown().transform((value, ctx): string[] => {
+  const items = typeof value === 'string' ? value.split(/[\s,]+/).filter((s) => s !== '') : value;
+  if (Array.isArray(items) && items.every((item) => typeof item === 'string' && item.trim() !== '')) {
+    return [...new Set(items.map((item: string) => item.trim()))];
+  }
+  ctx.addIssue({ code: 'custom', message: 'expected a list of names (from the environment: a,b,c)' });
+  return z.NEVER;
+});
+
+// IdP group → kgate roles. A mapping in YAML; from the environment, the same as JSON.
+const roleMapping = z.unknown().transform((value, ctx): Map<string, string[]> => {
+  let object = value;
+  if (typeof value === 'string') {
+    try {
+      object = JSON.parse(value);
+    } catch {
+      object = undefined;
+    }
+  }
+  const mapping = new Map<string, string[]>();
+  if (typeof object === 'object' && object !== null && !Array.isArray(object)) {
+    for (const [group, roles] of Object.entries(object)) {
+      const list = Array.isArray(roles) ? roles : [roles];
+      if (!list.every((role) => typeof role === 'string' && role.trim() !== '')) {
+        ctx.addIssue({ code: 'custom', message: `group "${group}": expected a list of role names` });
+        return z.NEVER;
+      }
+      mapping.set(group, [...new Set(list.map((role: string) => role.trim()))]);
+    }
+    return mapping;
+  }
+  ctx.addIssue({
+    code: 'custom',
+    message: 'expected a mapping of IdP group to role names (from the environment: JSON)',
+  });
+  return z.NEVER;
+});
+
+const required = z
+  .string({ error: (issue) => (issue.input === undefined ? 'required' : 'expected a string') })
+  .trim()
+  .min(1, { error: 'must not be empty' });
+
 const username = z
   .string({ error: 'expected a string' })
   .regex(/^[a-z0-9][a-z0-9._@-]{0,63}$/, { error: 'expected a lowercase user name (a-z, 0-9, . _ @ -)' });
@@ -107,6 +164,21 @@ export const centralConfigSchema = z.strictObject({
         )
         .prefault('1h'),
       password_login: boolean.prefault(true),
+      // Single sign-on through an OpenID Connect provider; see docs/sso.md.
+      oidc: z
+        .strictObject({
+          issuer_url: issuerUrl,
+          client_id: required,
+          // Accepted for completeness; kgate's CLI is a public client and central never redeems codes.
+          client_secret: nonEmpty.optional(),
+          certificate_authority: nonEmpty.optional(),
+          username_claim: nonEmpty.prefault('email'),
+          groups_claim: nonEmpty.prefault('groups'),
+          extra_scopes: stringList.prefault([]),
+          role_mapping: roleMapping.prefault({}),
+          default_roles: stringList.prefault([]),
+        })
+        .optional(),
       bootstrap_admin: z.strictObject({ username: username.prefault('admin') }).prefault({}),
     })
     .prefault({}),
@@ -133,6 +205,24 @@ export const centralConfigSchema = z.strictObject({
 /** The validated file shape, before paths are resolved. */
 export type CentralConfigInput = z.output<typeof centralConfigSchema>;
 
+/** `auth.oidc`: the OpenID Connect provider users log in with (see docs/sso.md). */
+export interface OidcConfig {
+  /** Exactly as configured: ID tokens' `iss` must equal it. */
+  issuerUrl: string;
+  /** The CLI's (public) client at the IdP: ID tokens' `aud`. */
+  clientId: string;
+  clientSecret: string | undefined;
+  /** Absolute path of a PEM file to trust for the IdP's TLS instead of the system roots. */
+  certificateAuthority: string | undefined;
+  usernameClaim: string;
+  groupsClaim: string;
+  extraScopes: string[];
+  /** IdP group → kgate role names. */
+  roleMapping: Map<string, string[]>;
+  /** Roles of users in none of the mapped groups. */
+  defaultRoles: string[];
+}
+
 /** kgate-central's resolved configuration. Durations are milliseconds, paths absolute. */
 export interface CentralConfig {
   server: {
@@ -155,6 +245,8 @@ export interface CentralConfig {
     agentCertificateTtlMs: number;
     passwordLogin: boolean;
     bootstrapAdmin: { username: string };
+    /** Single sign-on (`POST /auth/sso`); undefined when not configured. */
+    oidc: OidcConfig | undefined;
   };
   /** `POST /clusters/{name}/exec`: which kubectl, and how long and how much it may print. */
   exec: {

@@ -13,6 +13,13 @@ export interface InfoJson {
   agent_url: string;
   /** How often agents heartbeat, in milliseconds. */
   heartbeat_interval_ms: number;
+  /**
+   * How to log in with single sign-on (`kgate login --sso`): the IdP, the CLI's client
+   * there and the scopes to ask for. Absent unless `auth.oidc` is set.
+   */
+  sso?: { issuer_url: string; client_id: string; scopes: string[] };
+  /** Whether `POST /auth/login` takes passwords (`auth.password_login`); given along with `sso`. */
+  password_login?: boolean;
 }
 
 export function infoRoute(app: Api, info: () => InfoJson): void {

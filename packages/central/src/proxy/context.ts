@@ -123,12 +123,15 @@ export class RequestTrace {
     }
   }
 
-  /** Hands the record to the recorder (once). */
-  finish(): void {
-    if (this.#recorded) return;
+  /**
+   * Hands the record to the recorder (once). Resolves when it is written (never
+   * rejects: a failure is logged), so a refusal can be on record before it is sent.
+   */
+  finish(): Promise<void> {
+    if (this.#recorded) return Promise.resolve();
     this.#recorded = true;
     const recorder = this.#deps.recorder;
-    if (recorder === undefined) return;
+    if (recorder === undefined) return Promise.resolve();
     const entry: ProxyRecord = {
       ...this.#start(),
       durationMs: this.#deps.now() - this.#started,
@@ -138,12 +141,13 @@ export class RequestTrace {
       bytesOut: this.bytesOut,
     };
     if (this.error !== undefined) entry.error = this.error;
-    try {
-      Promise.resolve(recorder.record(entry)).catch((error: unknown) =>
-        this.#deps.logger.warn('recording a proxied request failed', { error: String(error) }),
-      );
-    } catch (error) {
+    const failed = (error: unknown) =>
       this.#deps.logger.warn('recording a proxied request failed', { error: String(error) });
+    try {
+      return Promise.resolve(recorder.record(entry)).catch(failed);
+    } catch (error) {
+      failed(error);
+      return Promise.resolve();
     }
   }
 }

@@ -27,11 +27,18 @@ function flat(headers: readonly HeaderPair[]): string[] {
   return out;
 }
 
+/**
+ * Answers with `status` once the refusal is on record: a client never holds a response
+ * the audit log lacks, even if central dies right after.
+ */
 function refuse(res: ServerResponse, trace: RequestTrace, status: StatusObject): void {
   trace.status = status.code;
   trace.error ??= status.message;
-  if (res.headersSent) res.destroy();
-  else {
+  void trace.finish().then(() => {
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
     res.setHeader('Audit-Id', trace.requestId);
     if (trace.info?.isResourceRequest === false && status.code === 403) {
       // kubectl's discovery client cannot read a Status here and prints "Forbidden:
@@ -42,8 +49,7 @@ function refuse(res: ServerResponse, trace: RequestTrace, status: StatusObject):
       });
       res.end(status.message);
     } else sendStatus(res, status);
-  }
-  trace.finish();
+  });
 }
 
 /** Serves one non-upgrade request under the proxy prefix. */
@@ -69,7 +75,7 @@ export async function proxyRequest(
   }
   if (res.destroyed) {
     trace.error = 'the client went away';
-    trace.finish();
+    void trace.finish();
     return;
   }
 
@@ -90,7 +96,7 @@ export async function proxyRequest(
           trace.error = reason;
           if (!res.headersSent) refuse(res, trace, agentFailedStatus(cluster, reason));
           else res.destroy();
-          trace.finish();
+          void trace.finish();
         },
       },
       deps.streamTimeoutMs,
@@ -114,7 +120,7 @@ export async function proxyRequest(
   });
   res.once('finish', () => {
     untrack();
-    trace.finish();
+    void trace.finish();
   });
   res.once('close', () => {
     untrack();
@@ -123,7 +129,7 @@ export async function proxyRequest(
       trace.error ??= 'the client went away';
       active.reset('the client went away');
     }
-    trace.finish();
+    void trace.finish();
   });
 
   const open = {

@@ -39,8 +39,10 @@ function refuse(socket: Duplex, trace: RequestTrace, status: StatusObject): void
   const { code, headers, body } = statusResponse(status);
   const pairs = Object.entries(headers).map(([name, value]) => ({ name, value }));
   pairs.push({ name: 'Audit-Id', value: trace.requestId }, { name: 'Connection', value: 'close' });
-  if (!socket.destroyed) socket.end(Buffer.concat([Buffer.from(head(code, pairs)), body]));
-  trace.finish();
+  // On record before the client reads it (see request.ts).
+  void trace.finish().then(() => {
+    if (!socket.destroyed) socket.end(Buffer.concat([Buffer.from(head(code, pairs)), body]));
+  });
 }
 
 /** The requested upgrade if the tunnel carries it (`SPDY/3.1`, `websocket`); else `undefined`. */
@@ -111,7 +113,7 @@ export async function proxyUpgrade(
           trace.error = reason;
           if (trace.status === 0) refuse(socket, trace, agentFailedStatus(cluster, reason));
           else socket.destroy();
-          trace.finish();
+          void trace.finish();
         },
       },
       deps.streamTimeoutMs,
@@ -160,6 +162,6 @@ export async function proxyUpgrade(
   socket.on('close', () => {
     untrack();
     active.reset('the client closed the connection');
-    trace.finish();
+    void trace.finish();
   });
 }

@@ -7,6 +7,7 @@ import { buildApi } from '../api/app.ts';
 import { createAuditLog } from '../audit/log.ts';
 import type { ScryptCost } from '../auth/passwords.ts';
 import { createAuthService } from '../auth/service.ts';
+import { createSsoService } from '../auth/sso/service.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { CentralConfig } from '../config/index.ts';
 import { internalProxyEndpoint } from '../exec/endpoint.ts';
@@ -147,12 +148,19 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
     // Flushes what is queued before the store closes (cleanups run in reverse).
     cleanups.push(() => audit.close());
     const builtInPresence = gatewayPresence({ store, logger });
+    const rbac = createRbacService({ store, clock });
+    const oidc = config.auth.oidc;
+    const sso = oidc && (await createSsoService({ config: oidc, store, auth, rbac, clock, logger }));
+    if (!config.auth.passwordLogin && !oidc) {
+      logger.warn('auth.password_login is false and auth.oidc is not set: nobody can log in');
+    }
     const services: CentralServices = {
       config,
       store,
       auth,
+      sso,
       presence: options.presence ?? builtInPresence,
-      rbac: createRbacService({ store, clock }),
+      rbac,
       audit,
       logger,
       clock,
@@ -181,6 +189,10 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
       server_url: publicUrl(),
       agent_url: agentPublicUrl(config, agentPort),
       heartbeat_interval_ms: config.server.heartbeatIntervalMs,
+      ...(sso && {
+        sso: { issuer_url: sso.client.issuerUrl, client_id: sso.client.clientId, scopes: sso.client.scopes },
+        password_login: config.auth.passwordLogin,
+      }),
     }));
     cleanups.push(() => app.close());
     await app.listen({ host: config.server.listen.host, port: config.server.listen.port });

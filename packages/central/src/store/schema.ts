@@ -69,6 +69,22 @@ export interface RolesTable {
   updated_at: string;
 }
 
+/** A nonce handed out by `POST /auth/sso/start`, by hash; `used_at` once an ID token carried it. */
+export interface SsoNoncesTable {
+  /** SHA-256 of the nonce, hex. */
+  nonce_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** A nonce-less (device-code) ID token already exchanged, by hash, until it expires. */
+export interface SsoUsedTokensTable {
+  /** SHA-256 of the ID token, hex. */
+  token_hash: string;
+  expires_at: string;
+}
+
 /** A `bigint` column: pg returns it as a string (read it with `Number`), SQLite as a number. */
 type Int64 = ColumnType<number | string, number, number>;
 type NullableInt64 = ColumnType<number | string | null, number | null, number | null>;
@@ -131,4 +147,6 @@ export interface Database {
   roles: RolesTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  sso_nonces: SsoNoncesTable;
+  sso_used_tokens: SsoUsedTokensTable;
 }

@@ -18,6 +18,8 @@ import { type UserRepository, userRepository } from './users.ts';
  */
 export interface Store {
   readonly driver: 'sqlite' | 'postgres';
+  /** The SQLite database file (absent for PostgreSQL, in-memory databases and transactions). */
+  readonly sqlitePath?: string;
   readonly users: UserRepository;
   readonly refreshTokens: RefreshTokenRepository;
   readonly clusters: ClusterRepository;
@@ -35,9 +37,10 @@ export interface Store {
 }
 
 /** Builds a Store over a Kysely instance (a database or a transaction). */
-export function createStore(db: Kysely<Database>, driver: Store['driver']): Store {
+export function createStore(db: Kysely<Database>, driver: Store['driver'], sqlitePath?: string): Store {
   const store: Store = {
     driver,
+    ...(sqlitePath === undefined || sqlitePath === ':memory:' ? {} : { sqlitePath }),
     db,
     users: userRepository(db),
     refreshTokens: refreshTokenRepository(db),
@@ -71,5 +74,5 @@ export async function openStore(database: CentralConfig['database']): Promise<St
     }
     throw error;
   }
-  return createStore(db, database.driver);
+  return createStore(db, database.driver, database.driver === 'sqlite' ? database.path : undefined);
 }

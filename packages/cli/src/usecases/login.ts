@@ -2,7 +2,12 @@
 import type { CliContext } from '../context.ts';
 import { userError } from '../errors.ts';
 import type { CaFile } from '../infrastructure/ca-file.ts';
-import { loginRequest, logoutRequest, whoamiRequest } from '../infrastructure/central/auth.ts';
+import {
+  loginRequest,
+  logoutRequest,
+  type TokenPair,
+  whoamiRequest,
+} from '../infrastructure/central/auth.ts';
 import { CentralError } from '../infrastructure/central/response.ts';
 import { settingsOf } from '../infrastructure/config-file.ts';
 import type { SavedSession } from '../infrastructure/token-store/sessions.ts';
@@ -37,11 +42,20 @@ export async function login(context: CliContext, input: LoginInput): Promise<Log
     server: input.server,
     ...(input.ca === undefined ? {} : { caPem: input.ca.pem, caSource: input.ca.path }),
   };
-  let pair: Awaited<ReturnType<typeof loginRequest>>;
+  let pair: TokenPair;
   try {
     pair = await loginRequest(context.transport, connection, input.username, input.password);
   } catch (error) {
-    if (error instanceof CentralError && (error.status === 401 || error.status === 403)) {
+    if (error instanceof CentralError && error.status === 403) {
+      // Central turned password login off (auth.password_login: false); its hint names the way in.
+      throw userError(
+        'LOGIN_FAILED',
+        `central at ${input.server} refused the password login of "${input.username}": password login is disabled there`,
+        'log in with single sign-on: kgate login --sso',
+        { cause: error },
+      );
+    }
+    if (error instanceof CentralError && error.status === 401) {
       throw userError(
         'LOGIN_FAILED',
         `central at ${input.server} refused the login of "${input.username}": wrong username or password`,
@@ -51,6 +65,23 @@ export async function login(context: CliContext, input: LoginInput): Promise<Log
     }
     throw error;
   }
+  return saveLogin(context, { server: input.server, ca: input.ca }, pair);
+}
+
+/**
+ * Keeps a session central just issued (by password or single sign-on): stores it
+ * (keyring, else a 0600 file), logs out the one it replaces, makes `server` the current
+ * one and remembers its CA file.
+ */
+export async function saveLogin(
+  context: CliContext,
+  input: { server: string; ca: CaFile | undefined },
+  pair: TokenPair,
+): Promise<LoginResult> {
+  const connection = {
+    server: input.server,
+    ...(input.ca === undefined ? {} : { caPem: input.ca.pem, caSource: input.ca.path }),
+  };
   const user = pair.user ?? (await whoamiRequest(context.transport, connection, pair.accessToken));
   const session: StoredSession = {
     version: 1,
