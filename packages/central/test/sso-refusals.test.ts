@@ -4,6 +4,9 @@
  * login can be switched off; `GET /info` tells the CLI how to log in.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type OidcProvider, startOidcProvider } from '@kgate/testkit/oidc';
 import { type HttpResult, removeDataDir, type SessionJson, startTestCentral } from './helpers/central.ts';
@@ -205,5 +208,29 @@ test('central starts while the IdP is down, and an SSO login then answers 503 na
   assert.equal(
     (await t2.req('POST', '/auth/login', { body: { username: 'admin', password: t2.adminPassword } })).status,
     200,
+  );
+});
+
+test('a certificate_authority file that cannot be read stops central at start, naming the key', async (ctx) => {
+  const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'kgate-sso-')), 'data');
+  ctx.after(() => removeDataDir(dataDir));
+  await assert.rejects(
+    startTestCentral({
+      dataDir,
+      fileText: [
+        'auth:',
+        '  oidc:',
+        `    issuer_url: ${idp.issuer}`,
+        `    client_id: ${CLIENT_ID}`,
+        '    certificate_authority: /nonexistent/idp-ca.pem',
+      ].join('\n'),
+    }),
+    (error: Error) => {
+      assert.match(
+        error.message,
+        /auth\.oidc\.certificate_authority \/nonexistent\/idp-ca\.pem: cannot read it \(ENOENT\)/,
+      );
+      return true;
+    },
   );
 });

@@ -20,6 +20,8 @@ storeTest('the schema uses only portable column types (text, integer and bigint)
     'refresh_tokens',
     'roles',
     'signing_keys',
+    'sso_nonces',
+    'sso_used_tokens',
     'user_roles',
     'users',
   ]);
@@ -49,7 +51,7 @@ storeTest(
       const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(reopened.db);
       assert.deepEqual(
         applied.rows.map((r) => r.name),
-        ['0001-initial', '0002-audit', '0003-roles'],
+        ['0001-initial', '0002-audit', '0003-roles', '0004-sso'],
       );
     } finally {
       await reopened.close();

@@ -44,19 +44,23 @@ export const cliErrorCodes = {
   },
   OIDC_IDP_UNREACHABLE: {
     user: true,
-    description: "the OpenID provider could not be reached, or its TLS certificate is not trusted (--certificate-authority)",
+    description:
+      'the OpenID provider could not be reached, or its TLS certificate is not trusted (--certificate-authority)',
   },
   OIDC_DISCOVERY_INVALID: {
     user: true,
-    description: "the OpenID provider's discovery document is missing, malformed or names another issuer",
+    description:
+      "the OpenID provider's discovery document is missing, malformed or names another issuer, or lacks an endpoint the grant type needs",
   },
   OIDC_PKCE_UNSUPPORTED: {
     user: true,
-    description: 'the OpenID provider does not list S256 in code_challenge_methods_supported; kgate will not log in without PKCE S256',
+    description:
+      'the OpenID provider does not list S256 in code_challenge_methods_supported; kgate will not log in without PKCE S256',
   },
   OIDC_LOGIN_FAILED: {
     user: true,
-    description: 'the OIDC login failed: the provider refused it, or its answer (state, code, ID token) did not check out',
+    description:
+      'the OIDC login failed: the provider refused it, or its answer (state, code, ID token) did not check out',
   },
   OIDC_LOGIN_TIMEOUT: {
     user: true,
@@ -64,19 +68,23 @@ export const cliErrorCodes = {
   },
   OIDC_LOGIN_NEEDS_TERMINAL: {
     user: true,
-    description: 'the grant type needs a person at a terminal (password, authcode-keyboard) but stdin is not one',
+    description:
+      'the grant type needs a person at a terminal (password, authcode-keyboard) but stdin is not one',
   },
   OIDC_LOGIN_THROTTLED: {
     user: true,
-    description: 'a browser login that did not complete was started moments ago; no second one is opened without a terminal',
+    description:
+      'a browser login that did not complete was started moments ago; no second one is opened without a terminal',
   },
   OIDC_CACHE_UNSAFE: {
     user: true,
-    description: 'the OIDC token cache folder or file is a symbolic link, not owned by you, or readable or writable by others',
+    description:
+      'the OIDC token cache folder or file is a symbolic link, not owned by you, or readable or writable by others',
   },
   OIDC_REVOCATION_FAILED: {
     user: true,
-    description: 'the cached tokens were removed, but the OpenID provider did not confirm the revocation of the refresh token',
+    description:
+      'the cached tokens were removed, but the OpenID provider did not confirm the revocation of the refresh token',
   },
 } as const satisfies Record<string, { user: boolean; description: string }>;
 

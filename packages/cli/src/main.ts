@@ -11,6 +11,7 @@ import { clustersCommand } from './commands/clusters/index.ts';
 import { kubectlCommand, runKubectl } from './commands/kubectl.ts';
 import { loginCommand } from './commands/login.ts';
 import { logoutCommand } from './commands/logout.ts';
+import { oidcLoginCommand, oidcLoginMain } from './commands/oidc-login/index.ts';
 import { statusCommand } from './commands/status.ts';
 import { tokenMain } from './commands/token.ts';
 import { type CliContext, type CliOverrides, createContext } from './context.ts';
@@ -48,6 +49,7 @@ export function buildProgram(context: CliContext): Command {
     .addCommand(clustersCommand(context))
     .addCommand(kubectlCommand())
     .addCommand(tokenCommand())
+    .addCommand(oidcLoginCommand())
     .addCommand(adminCommand(context));
   configureTree(program, context.io);
   return program;
@@ -75,6 +77,16 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       ...(options.keyring === undefined ? {} : { keyring: options.keyring }),
       ...(options.transport === undefined ? {} : { transport: options.transport }),
     });
+  }
+  if (verb === 'oidc-login') {
+    return oidcLoginMain(
+      rest,
+      { ...io, stdin: () => io.stdin, stdinIsTerminal: () => io.stdin.isTTY === true },
+      {
+        ...(options.keyring === undefined ? {} : { keyring: options.keyring }),
+        ...(options.nodePath === undefined ? {} : { nodePath: options.nodePath }),
+      },
+    );
   }
   const context = createContext(io, options);
   try {

@@ -5,11 +5,15 @@
  * lifetimes, the "no S256" discovery, the request counters and the forged tokens.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isKgateError } from '@kgate/core/errors';
 import { type OidcProvider, type OidcProviderOptions, startOidcProvider } from '@kgate/testkit/oidc';
+import { runProcess } from '@kgate/testkit/process';
 import { createRemoteJWKSet, decodeJwt, customFetch as joseCustomFetch, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 
@@ -51,7 +55,10 @@ async function startLoopback(): Promise<Loopback> {
 async function start(options: Partial<OidcProviderOptions> = {}): Promise<OidcProvider> {
   return startOidcProvider({
     clients: [
-      { clientId: 'kgate', redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback'] },
+      {
+        clientId: 'kgate',
+        redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback', 'urn:ietf:wg:oauth:2.0:oob'],
+      },
       { clientId: 'web', clientSecret: 'web-secret', redirectUris: ['http://127.0.0.1/callback'] },
     ],
     users: [ann, bob],
@@ -321,6 +328,64 @@ describe('authorization code with PKCE through a loopback redirect', () => {
   });
 });
 
+describe('driving the login as a CLI would', () => {
+  test('the browser command hands the URL over and the login reaches the loopback server', async (t) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kgate-oidc-browser-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const browser = await idp.browserCommand(dir, { username: 'ann', password: 'ann-pw' });
+    const attempt = await authorizationRequest(config, loopback.redirectUri);
+    idp.requests.length = 0;
+    const opened = await runProcess(browser, [attempt.url.href]);
+    assert.equal(opened.code, 0, opened.stderr);
+    const started = idp.browserLogins.at(-1) ?? assert.fail('the browser command reached nobody');
+    assert.equal(started.authorizationUrl, attempt.url.href);
+    const answer = await started.done;
+    assert.equal(answer.status, 200);
+    assert.equal(loopback.callbacks.at(-1)?.searchParams.get('state'), attempt.state);
+    assert.equal(idp.requests.filter((r) => r.endpoint === 'other').length, 0);
+    assert.equal(idp.count('authorization'), 1);
+  });
+
+  test('a failed browser login is reported through browserLogins, not lost', async (t) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kgate-oidc-browser-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const browser = await idp.browserCommand(dir, { username: 'ann', password: 'not-hers' });
+    const attempt = await authorizationRequest(config, loopback.redirectUri);
+    assert.equal((await runProcess(browser, [attempt.url.href])).code, 0);
+    await assert.rejects(idp.browserLogins.at(-1)?.done ?? assert.fail('no login'), /refused the password/);
+  });
+
+  test('an out-of-band redirect URI ends with the code in callbackUrl for the user to copy', async () => {
+    const attempt = await authorizationRequest(config, 'urn:ietf:wg:oauth:2.0:oob');
+    const answer = await idp.completeLogin(attempt.url.href, { username: 'ann', password: 'ann-pw' });
+    assert.equal(answer.status, 0);
+    const callback = new URL(answer.callbackUrl);
+    assert.equal(callback.protocol, 'urn:');
+    const code = callback.searchParams.get('code') ?? assert.fail('no code');
+    // What a CLI does with the code the user pasted.
+    const tokens = await client.genericGrantRequest(config, 'authorization_code', {
+      code,
+      redirect_uri: 'urn:ietf:wg:oauth:2.0:oob',
+      code_verifier: attempt.verifier,
+    });
+    assert.equal(tokens.claims()?.sub, 'ann');
+  });
+
+  test('a redirect to a loopback port nobody listens on is reported as such', async () => {
+    const closed = await startLoopback();
+    await closed.close();
+    const attempt = await authorizationRequest(config, closed.redirectUri);
+    await assert.rejects(
+      idp.completeLogin(attempt.url.href, { username: 'ann', password: 'ann-pw' }),
+      (error) => {
+        assert.ok(isKgateError(error, 'UNAVAILABLE'));
+        assert.match(error.message, /nothing answered the redirect to http:\/\/127\.0\.0\.1:\d+\/callback/);
+        return true;
+      },
+    );
+  });
+});
+
 describe('refresh and revocation', () => {
   test('a refresh gives a new ID token with the same claims and rotates the refresh token', async () => {
     const first = await login(idp, config, loopback);
@@ -458,7 +523,7 @@ describe('token lifetimes, discovery variants and counters', () => {
     assert.equal(tokens.expires_in, 30);
   });
 
-  test('an IdP without S256 can be simulated in discovery, and discovery edited freely', async (t) => {
+  test('an IdP without S256, or without PKCE at all, can be simulated, and discovery edited freely', async (t) => {
     const plainOnly = await start({
       codeChallengeMethods: ['plain'],
       editDiscovery: (doc) => {
@@ -470,9 +535,20 @@ describe('token lifetimes, discovery variants and counters', () => {
     assert.deepEqual(meta.code_challenge_methods_supported, ['plain']);
     assert.equal(meta.device_authorization_endpoint, undefined);
 
-    const silent = await start({ codeChallengeMethods: [] });
-    t.after(() => silent.close());
-    assert.equal((await relyingParty(silent)).serverMetadata().code_challenge_methods_supported, undefined);
+    const withoutPkce = await start({ codeChallengeMethods: [], pkceRequired: false });
+    t.after(() => withoutPkce.close());
+    const rp = await relyingParty(withoutPkce);
+    assert.equal(rp.serverMetadata().code_challenge_methods_supported, undefined);
+    const url = client.buildAuthorizationUrl(rp, {
+      redirect_uri: loopback.redirectUri,
+      scope: 'openid',
+      state: 's2',
+    });
+    const answer = await withoutPkce.completeLogin(url.href, { username: 'ann', password: 'ann-pw' });
+    const tokens = await client.authorizationCodeGrant(rp, new URL(answer.callbackUrl), {
+      expectedState: 's2',
+    });
+    assert.equal(tokens.claims()?.sub, 'ann');
   });
 
   test('counters show one login, then refreshes without any new login', async (t) => {

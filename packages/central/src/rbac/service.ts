@@ -109,10 +109,8 @@ export function createRbacService(options: { store: Store; clock: Clock }): Rbac
       const document = validateRolesDocument(input);
       const now = clock();
       const result = await store.transaction(async (tx) => {
-        const defined = new Set([
-          ...(await tx.roles.list()).map((r) => r.name),
-          ...document.roles.map((r) => r.name),
-        ]);
+        const existing = new Set((await tx.roles.list()).map((r) => r.name));
+        const defined = new Set([...existing, ...document.roles.map((r) => r.name)]);
         const problems: string[] = [];
         const assignments: Array<{ id: string; username: string; roles: string[]; before: string[] }> = [];
         for (const entry of document.users) {
@@ -135,7 +133,6 @@ export function createRbacService(options: { store: Store; clock: Clock }): Rbac
             hint: 'fix the roles document and apply it again; nothing was changed',
           });
         const roles: ApplyResult['roles'] = [];
-        const existing = new Set((await tx.roles.list()).map((r) => r.name));
         for (const role of document.roles) {
           const changed = await tx.roles.upsert(role.name, role, now);
           roles.push({

@@ -1,5 +1,6 @@
 /**
- * The small launcher a kubeconfig's exec entry points at (`$KGATE_HOME/bin/kgate-token`). It
+ * The small launcher a kubeconfig's exec entry points at (`$KGATE_HOME/bin/kgate-token`, or
+ * `kgate-oidc-login` for `kgate oidc-login setup`). It
  * pins the node binary and the kgate installation that wrote it: kubectl runs plugins with
  * whatever PATH it has, where `node` may be a different (older) Node or missing, and a bare
  * `kgate` may be another version. It goes straight to the token bundle, not through the CLI.
@@ -16,10 +17,17 @@ export interface LauncherOptions {
   kgateHome: string;
   /** Absolute path of the node binary (the one running kgate now). */
   nodePath: string;
-  /** Absolute path of `dist/kgate-token.cjs`. */
+  /** Absolute path of the bundle it runs (`dist/kgate-token.cjs`, `dist/kgate-oidc-login.cjs`). */
   tokenBundle: string;
+  /** The file name without extension. Default `kgate-token`. */
+  name?: string;
+  /** Who wrote it and how kubeconfig entries run it, for someone reading the file. */
+  writtenBy?: string;
   platform?: NodeJS.Platform;
 }
+
+const defaultWrittenBy =
+  '`kgate clusters use`: kubeconfig exec entries run `<this file> token --server URL`.';
 
 function shQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
@@ -28,8 +36,8 @@ function shQuote(value: string): string {
 function posixLauncher(o: LauncherOptions): string {
   return [
     '#!/bin/sh',
-    '# Written by `kgate clusters use`: kubeconfig exec entries run `<this file> token --server URL`.',
-    '# It pins the node and the kgate installation that wrote it; `kgate clusters use` rewrites it.',
+    `# Written by ${o.writtenBy ?? defaultWrittenBy}`,
+    '# It pins the node and the kgate installation that wrote it; running that command again rewrites it.',
     `KGATE_HOME=${shQuote(o.kgateHome)}`,
     'export KGATE_HOME',
     `exec ${shQuote(o.nodePath)} ${shQuote(o.tokenBundle)} "$@"`,
@@ -40,7 +48,7 @@ function posixLauncher(o: LauncherOptions): string {
 function windowsLauncher(o: LauncherOptions): string {
   return [
     '@echo off',
-    'rem Written by `kgate clusters use`: kubeconfig exec entries run `<this file> token --server URL`.',
+    `rem Written by ${o.writtenBy ?? defaultWrittenBy}`,
     `set "KGATE_HOME=${o.kgateHome}"`,
     `"${o.nodePath}" "${o.tokenBundle}" %*`,
     '',
@@ -61,7 +69,8 @@ export function writeTokenLauncher(options: LauncherOptions): string {
     );
   }
   const windows = (options.platform ?? process.platform) === 'win32';
-  const file = path.join(options.binDir, windows ? 'kgate-token.cmd' : 'kgate-token');
+  const name = options.name ?? 'kgate-token';
+  const file = path.join(options.binDir, windows ? `${name}.cmd` : name);
   writePrivateFile(file, windows ? windowsLauncher(options) : posixLauncher(options), 0o700);
   return file;
 }

@@ -17,8 +17,9 @@
  * );
  * ```
  */
-import * as oidc from 'openid-client';
+
 import { isKgateError } from '@kgate/core/errors';
+import * as oidc from 'openid-client';
 import { userError } from '../errors.ts';
 import { httpsFetch, type TrustedCa } from './http.ts';
 import { type ListenAddress, startLoopbackServer } from './loopback.ts';
@@ -77,8 +78,11 @@ export type OidcLoginMethod =
       grant: 'authcode-keyboard';
       /** Default `urn:ietf:wg:oauth:2.0:oob`: the provider shows the code for the user to type. */
       redirectUri?: string;
-      /** Shows `url` and returns what the user typed: the code, or the whole redirect URL. */
-      readCode(url: string): Promise<string>;
+      /**
+       * Shows `url` and returns what the user typed: the code, or the whole redirect URL.
+       * `signal` aborts at the timeout: stop reading then.
+       */
+      readCode(url: string, signal: AbortSignal): Promise<string>;
     }
   | { grant: 'device-code'; showCode(prompt: DeviceCodePrompt): void | Promise<void> }
   | { grant: 'password'; username: string; password: string };
@@ -88,6 +92,11 @@ export interface OidcLoginOptions {
   /** The user's time to finish (default 180 s). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * The `nonce` of an authorization-code login, when a third party must find it in the ID
+   * token (kgate-central issues one per SSO login); default: a fresh random one.
+   */
+  nonce?: string;
 }
 
 /** A discovered provider, for one client. */
@@ -102,7 +111,10 @@ export interface OidcProvider {
    * Spends a refresh token. When the provider sends no new ID token, `previous`'s is kept
    * (with its expiry, which may have passed).
    */
-  refresh(refreshToken: string, previous?: Pick<OidcTokenSet, 'idToken' | 'idTokenExpiresAt'>): Promise<OidcTokenSet>;
+  refresh(
+    refreshToken: string,
+    previous?: Pick<OidcTokenSet, 'idToken' | 'idTokenExpiresAt'>,
+  ): Promise<OidcTokenSet>;
   /** Revokes a token at the provider (RFC 7009). */
   revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<void>;
 }
@@ -124,25 +136,55 @@ const reservedParams = new Set([
 
 /** Text from the provider, made safe to print on a terminal. */
 function clean(text: unknown): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  return String(text).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 300);
+  return (
+    String(text)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+      .slice(0, 300)
+  );
+}
+
+/** What a check of openid-client found wrong, said for the user (`undefined`: no better words). */
+function explain(detail: string): string | undefined {
+  if (/"state"/.test(detail)) {
+    return 'the callback does not answer this login (its state does not match): a forged or stale callback';
+  }
+  if (/response parameter "iss"|"iss" \(issuer\) response parameter/.test(detail)) {
+    return 'the callback does not name the issuer (iss) of this login';
+  }
+  if (/"nonce" claim/.test(detail)) return "the ID token's nonce is not the one this login sent";
+  if (/"aud" \(audience\)|"azp"/.test(detail)) return 'the ID token was issued to another client (aud)';
+  if (/"exp" \(expiration time\) claim value/.test(detail)) return 'the ID token has expired';
+  if (/"iss" \(issuer\) claim/.test(detail)) return 'the ID token was issued by another issuer (iss)';
+  if (/signature verification failed/.test(detail)) {
+    return "the ID token's signature does not verify with the provider's published keys (JWKS)";
+  }
+  return undefined;
 }
 
 /** Why openid-client refused something, in a sentence (never a token: its messages hold none). */
 function describe(error: unknown): string {
   if (error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError) {
     const description = error.error_description ? ` (${clean(error.error_description)})` : '';
-    return `${clean(error.error)}${description}`;
+    return `the provider answered ${clean(error.error)}${description}`;
   }
   if (error instanceof Error) {
-    const cause = error.cause instanceof Error && error.cause.message ? `: ${clean(error.cause.message)}` : '';
-    return `${clean(error.message)}${cause}`;
+    // openid-client's message is generic ("invalid response encountered"); its cause says what.
+    const detail = error.cause instanceof Error && error.cause.message ? clean(error.cause.message) : '';
+    const plain = explain(detail || error.message);
+    if (plain !== undefined) return `${plain} (${detail || clean(error.message)})`;
+    return detail === '' ? clean(error.message) : `${clean(error.message)}: ${detail}`;
   }
   return clean(error);
 }
 
 /** Our own errors (an unreachable provider) pass through; openid-client's become `code`. */
-function wrap(error: unknown, code: 'OIDC_LOGIN_FAILED' | 'OIDC_DISCOVERY_INVALID', what: string, hint: string) {
+function wrap(
+  error: unknown,
+  code: 'OIDC_LOGIN_FAILED' | 'OIDC_DISCOVERY_INVALID',
+  what: string,
+  hint: string,
+) {
   if (isKgateError(error)) return error;
   if (error instanceof Error && isKgateError(error.cause)) return error.cause;
   return userError(code, `${what}: ${describe(error)}`, hint, { cause: error });
@@ -263,10 +305,16 @@ export async function discoverOidcProvider(options: OidcProviderOptions): Promis
   const timeout = Math.ceil((options.requestTimeoutMs ?? 30_000) / 1000);
   let config: oidc.Configuration;
   try {
-    const discovered = await oidc.discovery(new URL(options.issuerUrl), options.clientId, undefined, undefined, {
-      [oidc.customFetch]: fetch,
-      timeout,
-    });
+    const discovered = await oidc.discovery(
+      new URL(options.issuerUrl),
+      options.clientId,
+      undefined,
+      undefined,
+      {
+        [oidc.customFetch]: fetch,
+        timeout,
+      },
+    );
     const metadata = discovered.serverMetadata();
     let auth: oidc.ClientAuth = oidc.None();
     if (options.clientSecret !== undefined) {
@@ -297,7 +345,12 @@ export async function discoverOidcProvider(options: OidcProviderOptions): Promis
     try {
       return tokenSet(await run(), issuer);
     } catch (error) {
-      throw wrap(error, 'OIDC_LOGIN_FAILED', `${what} at ${issuer} failed`, 'run the command again to log in afresh');
+      throw wrap(
+        error,
+        'OIDC_LOGIN_FAILED',
+        `${what} at ${issuer} failed`,
+        'run the command again to log in afresh',
+      );
     }
   };
 
@@ -311,10 +364,10 @@ export async function discoverOidcProvider(options: OidcProviderOptions): Promis
     }
   };
 
-  const authorizationUrl = async (redirectUri: string) => {
+  const authorizationUrl = async (redirectUri: string, chosenNonce: string | undefined) => {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
+    const nonce = chosenNonce ?? oidc.randomNonce();
     const url = oidc.buildAuthorizationUrl(config, {
       ...authParams,
       redirect_uri: redirectUri,
@@ -359,10 +412,11 @@ export async function discoverOidcProvider(options: OidcProviderOptions): Promis
             method.callbackPath,
           );
           try {
-            const request = await authorizationUrl(server.redirectUri);
+            const request = await authorizationUrl(server.redirectUri, loginOptions.nonce);
             await method.openUrl(request.url);
             return await server.waitForCallback(
-              (callback) => exchange('the login', () => oidc.authorizationCodeGrant(config, callback, request.checks)),
+              (callback) =>
+                exchange('the login', () => oidc.authorizationCodeGrant(config, callback, request.checks)),
               signal,
             );
           } catch (error) {
@@ -374,9 +428,9 @@ export async function discoverOidcProvider(options: OidcProviderOptions): Promis
         case 'authcode-keyboard': {
           requirePkce();
           const redirectUri = method.redirectUri ?? OOB_REDIRECT_URI;
-          const request = await authorizationUrl(redirectUri);
+          const request = await authorizationUrl(redirectUri, loginOptions.nonce);
           const typed = await Promise.race([
-            method.readCode(request.url),
+            method.readCode(request.url, signal),
             new Promise<never>((_resolve, reject) => {
               signal.addEventListener('abort', () => reject(timeoutError(issuer, timeoutMs)), { once: true });
             }),
@@ -396,7 +450,12 @@ export async function discoverOidcProvider(options: OidcProviderOptions): Promis
           try {
             started = await oidc.initiateDeviceAuthorization(config, { ...authParams, scope });
           } catch (error) {
-            throw wrap(error, 'OIDC_LOGIN_FAILED', `the device login at ${issuer} failed`, 'run the command again');
+            throw wrap(
+              error,
+              'OIDC_LOGIN_FAILED',
+              `the device login at ${issuer} failed`,
+              'run the command again',
+            );
           }
           await method.showCode({
             verificationUri: started.verification_uri,

@@ -14,7 +14,13 @@ export type OidcGrantType = 'auto' | 'authcode' | 'authcode-keyboard' | 'device-
 /** Where tokens are cached. */
 export type OidcCacheStorage = 'keyring' | 'disk' | 'none';
 
-const grantTypes: readonly OidcGrantType[] = ['auto', 'authcode', 'authcode-keyboard', 'device-code', 'password'];
+const grantTypes: readonly OidcGrantType[] = [
+  'auto',
+  'authcode',
+  'authcode-keyboard',
+  'device-code',
+  'password',
+];
 const storages: readonly OidcCacheStorage[] = ['keyring', 'disk', 'none'];
 
 /** The loopback addresses tried in order before a free port (kubelogin's defaults). */
@@ -104,13 +110,19 @@ export function parseDuration(text: string, flag: string): number {
 
 function checkIssuer(value: string | undefined): string {
   if (value === undefined || value === '') {
-    throw bad('--issuer-url is required', 'pass the URL of your OpenID provider, e.g. --issuer-url https://idp.example.com');
+    throw bad(
+      '--issuer-url is required',
+      'pass the URL of your OpenID provider, e.g. --issuer-url https://idp.example.com',
+    );
   }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw bad(`--issuer-url ${JSON.stringify(value)} is not a URL`, 'pass e.g. --issuer-url https://idp.example.com');
+    throw bad(
+      `--issuer-url ${JSON.stringify(value)} is not a URL`,
+      'pass e.g. --issuer-url https://idp.example.com',
+    );
   }
   if (url.protocol !== 'https:') {
     throw bad(
@@ -122,7 +134,12 @@ function checkIssuer(value: string | undefined): string {
   return value;
 }
 
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string, fallback: T): T {
+function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw bad(`${flag} ${JSON.stringify(value)} is not valid`, `use one of: ${allowed.join(', ')}`);
@@ -153,7 +170,9 @@ export function parseOidcLoginArgs(
   subcommand: OidcSubcommand,
   cwd = process.cwd(),
 ): OidcLoginSettings | 'help' {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; strict: true; allowPositionals: false }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: typeof options; strict: true; allowPositionals: false }>
+  >;
   try {
     parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
   } catch (error) {

@@ -1,4 +1,8 @@
-/** `kgate login`: exchange a username and password for a token pair and keep it safe. */
+/**
+ * `kgate login`: exchange a username and password, or an ID token from the company's
+ * OpenID provider (`--sso`), for a token pair and keep it safe.
+ */
+import { rootCertificates } from 'node:tls';
 import type { CliContext } from '../context.ts';
 import { userError } from '../errors.ts';
 import type { CaFile } from '../infrastructure/ca-file.ts';
@@ -9,8 +13,10 @@ import {
   whoamiRequest,
 } from '../infrastructure/central/auth.ts';
 import { CentralError } from '../infrastructure/central/response.ts';
+import { ssoLoginRequest, ssoSettingsRequest, ssoStartRequest } from '../infrastructure/central/sso.ts';
 import { settingsOf } from '../infrastructure/config-file.ts';
 import type { SavedSession } from '../infrastructure/token-store/sessions.ts';
+import type { DeviceCodePrompt } from '../oidc/login.ts';
 import { accessTokenExpiry } from './fresh-session.ts';
 import type { StoredSession } from './session.ts';
 
@@ -112,4 +118,71 @@ export async function saveLogin(
     if (input.ca !== undefined) settings.certificateAuthority = input.ca.path;
   });
   return { session, storedIn: saved.store.describe(input.server), notInKeyring: saved.notInKeyring };
+}
+
+/** What `kgate login --sso` was given. */
+export interface SsoLoginInput {
+  server: string;
+  /** Central's CA; trusted for the identity provider too, besides the system roots. */
+  ca: CaFile | undefined;
+  /** `authcode`: a browser and a loopback redirect on this machine; `device-code`: a code to enter elsewhere. */
+  grant: 'authcode' | 'device-code';
+  /** Sends the user to the login page (opens a browser, prints the URL). */
+  openUrl(url: string): void | Promise<void>;
+  /** Tells the user where to enter the device code. */
+  showCode(prompt: DeviceCodePrompt): void | Promise<void>;
+  /** The user's time to finish at the provider (default 180 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Logs in through the identity provider central names in `GET /info`: asks central for
+ * a nonce, logs in at the provider (authorization code + PKCE via a loopback redirect,
+ * carrying that nonce, or device code), hands the ID token to central and stores the
+ * session central returns, exactly as a password login's.
+ *
+ * @throws {CliError} `FAILED_PRECONDITION` when central has no SSO configured; `CENTRAL_REJECTED`
+ *   when central refuses the ID token (its message says why); the `OIDC_*` errors of the login
+ */
+export async function loginWithSso(context: CliContext, input: SsoLoginInput): Promise<LoginResult> {
+  const connection = {
+    server: input.server,
+    ...(input.ca === undefined ? {} : { caPem: input.ca.pem, caSource: input.ca.path }),
+  };
+  const settings = await ssoSettingsRequest(context.transport, connection);
+  if (settings === undefined) {
+    throw userError(
+      'FAILED_PRECONDITION',
+      `central at ${input.server} has no single sign-on configured`,
+      'log in with a password (kgate login), or ask its operator to set auth.oidc (docs/sso.md)',
+    );
+  }
+  // openid-client is loaded only by the logins that use it.
+  const { discoverOidcProvider } = await import('../oidc/login.ts');
+  const provider = await discoverOidcProvider({
+    issuerUrl: settings.issuerUrl,
+    clientId: settings.clientId,
+    scopes: settings.scopes,
+    // The IdP usually has a public certificate, or one from the company CA central's may share.
+    ...(input.ca === undefined
+      ? {}
+      : {
+          ca: {
+            pem: `${rootCertificates.join('\n')}\n${input.ca.pem}`,
+            source: `${input.ca.path} or the system CAs`,
+          },
+        }),
+  });
+  const timeout = input.timeoutMs === undefined ? {} : { timeoutMs: input.timeoutMs };
+  const tokens =
+    input.grant === 'device-code'
+      ? // The device flow carries no nonce: central accepts its ID token only fresh, and once.
+        await provider.login({ grant: 'device-code', showCode: input.showCode }, timeout)
+      : await provider.login(
+          { grant: 'authcode', openUrl: input.openUrl },
+          { ...timeout, nonce: (await ssoStartRequest(context.transport, connection)).nonce },
+        );
+  // A refusal is central's CENTRAL_REJECTED error: its message says which check failed.
+  const pair = await ssoLoginRequest(context.transport, connection, tokens.idToken);
+  return saveLogin(context, { server: input.server, ca: input.ca }, pair);
 }

@@ -15,6 +15,35 @@ export interface Credentials {
   password: string;
 }
 
+/** Options of `completeLogin`. */
+export interface LoginOptions extends Credentials {
+  /** Press "Cancel" on the login page: the client gets `error=access_denied`. */
+  deny?: boolean;
+  /** Changes the redirect to the client before the browser follows it (forge `state`, drop `code`, …). */
+  editCallback?: (url: URL) => void;
+}
+
+/** What the browser ended on after a login. */
+export interface LoginResult {
+  /** The redirect_uri the provider sent the browser to, with `code`, `state`, `iss` (or `error`). */
+  callbackUrl: string;
+  /**
+   * What the client's redirect target (the plugin's loopback server) answered; 0 (and an
+   * empty body) for a redirect URI that is not http(s), e.g. `urn:ietf:wg:oauth:2.0:oob`,
+   * where the user would copy the code from `callbackUrl`.
+   */
+  status: number;
+  body: string;
+}
+
+/** Options of `completeDeviceLogin`. */
+export interface DeviceLoginOptions extends Credentials {
+  /** The user code, unless the URL is the `verification_uri_complete`. */
+  userCode?: string;
+  /** Press "Abort" on the confirmation page: the polling client gets `access_denied`. */
+  deny?: boolean;
+}
+
 interface Cookie {
   name: string;
   value: string;
@@ -83,7 +112,7 @@ function parseForms(html: string): Form[] {
 }
 
 /** The `error` and description a page or JSON error body shows, if any. */
-export function pageError(body: string): { error: string; description: string } | undefined {
+function pageError(body: string): { error: string; description: string } | undefined {
   const m = /data-error="([^"]*)"[^>]*>([^<]*)</.exec(body);
   if (m !== null) return { error: decode(m[1] ?? ''), description: decode(m[2] ?? '') };
   try {
@@ -231,4 +260,60 @@ export class HeadlessBrowser {
     // oidc-provider's auto-submitting forms (response_mode=form_post, /device?user_code=…).
     return forms.length === 1 ? forms[0] : undefined;
   }
+}
+
+/** Plays the user of an authorization request at `issuer` in a fresh browser (see `OidcProvider.completeLogin`). */
+export async function completeLogin(
+  fetch: TrustingFetch,
+  issuer: string,
+  authorizationUrl: string,
+  login: LoginOptions,
+): Promise<LoginResult> {
+  const browser = new HeadlessBrowser(fetch);
+  const start: Navigation = { method: 'GET', url: new URL(authorizationUrl) };
+  const end = await browser.drive(new URL(issuer).origin, start, {
+    credentials: login,
+    deny: login.deny ?? false,
+  });
+  if (end.kind === 'page')
+    throw new KgateError(
+      'UNAUTHENTICATED',
+      `the sign-in ended on ${end.url.pathname} (HTTP ${end.status}) instead of redirecting to the client`,
+      { hint: 'check the authorization URL (client_id, redirect_uri, code_challenge)' },
+    );
+  const target = end.navigation.url;
+  login.editCallback?.(target);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    return { callbackUrl: target.href, status: 0, body: '' };
+  let res: Response;
+  try {
+    res = await browser.send(end.navigation);
+  } catch (error) {
+    throw new KgateError(
+      'UNAVAILABLE',
+      `nothing answered the redirect to ${target.origin}${target.pathname}`,
+      {
+        hint: "the client's loopback server must listen until the browser comes back",
+        cause: error,
+      },
+    );
+  }
+  return { callbackUrl: target.href, status: res.status, body: await res.text() };
+}
+
+/** Plays the user of a device authorization at `issuer` (see `OidcProvider.completeDeviceLogin`). */
+export async function completeDeviceLogin(
+  fetch: TrustingFetch,
+  issuer: string,
+  verificationUri: string,
+  login: DeviceLoginOptions,
+): Promise<{ status: number; body: string }> {
+  const url = new URL(verificationUri);
+  const userCode = login.userCode ?? url.searchParams.get('user_code') ?? undefined;
+  const policy: FormPolicy = { credentials: login, deny: login.deny ?? false };
+  if (userCode !== undefined) policy.userCode = userCode;
+  const end = await new HeadlessBrowser(fetch).drive(new URL(issuer).origin, { method: 'GET', url }, policy);
+  if (end.kind === 'left')
+    throw new KgateError('INTERNAL', `the device sign-in left the provider for ${end.navigation.url.origin}`);
+  return { status: end.status, body: end.body };
 }

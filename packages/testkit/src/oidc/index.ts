@@ -32,7 +32,14 @@ import type { AddressInfo } from 'node:net';
 import { KgateError } from '@kgate/core/errors';
 import { localServerTls } from '../tls.ts';
 import { MemoryStore } from './adapter.ts';
-import { type Credentials, HeadlessBrowser } from './browser.ts';
+import {
+  completeDeviceLogin,
+  completeLogin,
+  type DeviceLoginOptions,
+  type LoginOptions,
+  type LoginResult,
+} from './browser.ts';
+import { BrowserCommands, type BrowserLogin } from './browser-command.ts';
 import { fetchTrusting, type TrustingFetch } from './fetch.ts';
 import {
   type InspectionState,
@@ -47,7 +54,8 @@ import { deviceConfirmPage, deviceInputPage, deviceSuccessPage, errorPage } from
 import { createProvider, describeError, type KoaContext } from './provider-module.ts';
 import { createSigningKey, type IdTokenClaims, signIdToken } from './signing.ts';
 
-export type { Credentials } from './browser.ts';
+export type { Credentials, DeviceLoginOptions, LoginOptions, LoginResult } from './browser.ts';
+export type { BrowserLogin } from './browser-command.ts';
 export type { TrustingFetch } from './fetch.ts';
 export type {
   OidcEndpoint,
@@ -125,35 +133,15 @@ export interface OidcProviderOptions {
    * (oidc-provider has no `plain`), which is what a test of "the IdP offers no S256" needs.
    */
   codeChallengeMethods?: string[];
+  /**
+   * Whether an authorization request without `code_challenge` is refused (default true).
+   * With false (and `codeChallengeMethods: []`) the provider acts like an IdP without PKCE.
+   */
+  pkceRequired?: boolean;
   /** `interval` (seconds) of device authorization responses (default 1, to keep polling tests fast). */
   deviceIntervalSeconds?: number;
   /** Edits the discovery document served (after `codeChallengeMethods` is applied). */
   editDiscovery?: (document: Record<string, unknown>) => void;
-}
-
-/** Options of {@link OidcProvider.completeLogin}. */
-export interface LoginOptions extends Credentials {
-  /** Press "Cancel" on the login page: the client gets `error=access_denied`. */
-  deny?: boolean;
-  /** Changes the redirect to the client before the browser follows it (forge `state`, drop `code`, …). */
-  editCallback?: (url: URL) => void;
-}
-
-/** What the browser ended on after a login. */
-export interface LoginResult {
-  /** The redirect_uri the provider sent the browser to, with `code`, `state`, `iss` (or `error`). */
-  callbackUrl: string;
-  /** What the client's redirect target (the plugin's loopback server) answered. */
-  status: number;
-  body: string;
-}
-
-/** Options of {@link OidcProvider.completeDeviceLogin}. */
-export interface DeviceLoginOptions extends Credentials {
-  /** The user code, unless the URL is the `verification_uri_complete`. */
-  userCode?: string;
-  /** Press "Abort" on the confirmation page: the polling client gets `access_denied`. */
-  deny?: boolean;
 }
 
 /** Options of {@link OidcProvider.mintIdToken}. */
@@ -183,6 +171,15 @@ export interface OidcProvider {
    * the provider shows an error page instead of redirecting (e.g. an unregistered redirect_uri).
    */
   completeLogin(authorizationUrl: string, options: LoginOptions): Promise<LoginResult>;
+  /**
+   * Writes an executable to `dir` for a CLI's `--browser-command`: run with an authorization
+   * URL as its last argument, it hands the URL to this process and exits 0 at once (like a
+   * browser launcher), and this process plays {@link completeLogin} with `login` in the
+   * background. Each URL opened is added to {@link browserLogins}.
+   */
+  browserCommand(dir: string, login: LoginOptions): Promise<string>;
+  /** The logins started through {@link browserCommand}, oldest first. */
+  readonly browserLogins: BrowserLogin[];
   /**
    * Plays the user of a device authorization on `verificationUri` (the `verification_uri`
    * with `userCode`, or the `verification_uri_complete`): enters the code, confirms, signs
@@ -306,7 +303,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
     conformIdTokenClaims: false,
     // Exact expiry: a test that waits for a 2 s token to expire must not wait 15 s more.
     clockTolerance: 0,
-    pkce: { required: () => true },
+    pkce: { required: () => options.pkceRequired ?? true },
     findAccount: async (_ctx: unknown, sub: string) => {
       const user = users.get(sub);
       return user === undefined ? undefined : { accountId: sub, claims: async () => accountClaims(user) };
@@ -390,6 +387,12 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
     deviceIntervalSeconds: options.deviceIntervalSeconds ?? 1,
     tokenResponseHook: undefined,
   };
+  const fetch = fetchTrusting(tls.ca);
+  const browserCommands = new BrowserCommands(issuer, tls.ca, (url, login) =>
+    completeLogin(fetch, issuer, url, login),
+  );
+  // First, so that the browser stand-in's own requests stay out of the request log.
+  provider.use(browserCommands.middleware());
   provider.use(inspection(state));
   provider.use(
     interactionRoutes(provider, (username, password) => {
@@ -401,9 +404,6 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
   );
   server.on('request', provider.callback());
 
-  const fetch = fetchTrusting(tls.ca);
-  const origin = new URL(issuer).origin;
-
   return {
     issuer,
     caPem: tls.ca,
@@ -414,41 +414,11 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
       state.requests.filter(
         (r) => r.endpoint === endpoint && (grantType === undefined || r.grantType === grantType),
       ).length,
-    completeLogin: async (authorizationUrl, login) => {
-      const browser = new HeadlessBrowser(fetch);
-      const end = await browser.drive(
-        origin,
-        { method: 'GET', url: new URL(authorizationUrl) },
-        { credentials: login, deny: login.deny ?? false },
-      );
-      if (end.kind === 'page')
-        throw new KgateError(
-          'UNAUTHENTICATED',
-          `the sign-in ended on ${end.url.pathname} (HTTP ${end.status}) instead of redirecting to the client`,
-          {
-            hint: 'check the authorization URL (client_id, redirect_uri, code_challenge)',
-          },
-        );
-      login.editCallback?.(end.navigation.url);
-      const res = await browser.send(end.navigation);
-      return { callbackUrl: end.navigation.url.href, status: res.status, body: await res.text() };
-    },
-    completeDeviceLogin: async (verificationUri, login) => {
-      const url = new URL(verificationUri);
-      const browser = new HeadlessBrowser(fetch);
-      const policy = {
-        credentials: login,
-        deny: login.deny ?? false,
-        userCode: login.userCode ?? url.searchParams.get('user_code') ?? undefined,
-      };
-      const end = await browser.drive(origin, { method: 'GET', url }, policy);
-      if (end.kind === 'left')
-        throw new KgateError(
-          'INTERNAL',
-          `the device sign-in left the provider for ${end.navigation.url.origin}`,
-        );
-      return { status: end.status, body: end.body };
-    },
+    completeLogin: (authorizationUrl, login) => completeLogin(fetch, issuer, authorizationUrl, login),
+    browserCommand: (dir, login) => browserCommands.write(dir, login),
+    browserLogins: browserCommands.logins,
+    completeDeviceLogin: (verificationUri, login) =>
+      completeDeviceLogin(fetch, issuer, verificationUri, login),
     mintIdToken: async (claims = {}, mint = {}) => {
       const subject = typeof claims.sub === 'string' ? users.get(claims.sub) : firstUser;
       const now = Math.floor(Date.now() / 1000);

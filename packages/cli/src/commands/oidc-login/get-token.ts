@@ -28,7 +28,11 @@ export interface GetTokenDeps extends OidcLoginDeps {
  *
  * @returns the exit code: 0 with the ExecCredential on stdout, else 1 with one line on stderr
  */
-export async function getTokenMain(args: readonly string[], io: OidcLoginIO, deps: GetTokenDeps): Promise<number> {
+export async function getTokenMain(
+  args: readonly string[],
+  io: OidcLoginIO,
+  deps: GetTokenDeps,
+): Promise<number> {
   try {
     const settings = parseOidcLoginArgs(args, io.env, 'get-token');
     if (settings === 'help') {
@@ -44,7 +48,9 @@ export async function getTokenMain(args: readonly string[], io: OidcLoginIO, dep
     const entry = await cache.load(oidcCacheKey(settings));
     const usable = entry === undefined ? undefined : usableToken(entry, settings.useAccessToken, Date.now());
     if (usable !== undefined) {
-      io.stdout.write(formatExecCredential(apiVersion, { token: usable.token, expirationTimestamp: usable.expiresAt }));
+      io.stdout.write(
+        formatExecCredential(apiVersion, { token: usable.token, expirationTimestamp: usable.expiresAt }),
+      );
       return 0;
     }
   } catch (error) {

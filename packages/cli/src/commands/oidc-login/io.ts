@@ -4,7 +4,12 @@
  * only a prompt needs it.
  */
 import { isKgateError } from '@kgate/core/errors';
-import { EXEC_CREDENTIAL_V1, EXEC_INFO_ENV, type ExecCredentialApiVersion, readExecInfo } from '@kgate/core/exec-credential';
+import {
+  EXEC_CREDENTIAL_V1,
+  EXEC_INFO_ENV,
+  type ExecCredentialApiVersion,
+  readExecInfo,
+} from '@kgate/core/exec-credential';
 import type { CliInput } from '../../infrastructure/stdio.ts';
 import { loadOsKeyring } from '../../infrastructure/token-store/keyring.ts';
 import type { KeyringLoader } from '../../oidc/cache/store.ts';
@@ -16,8 +21,8 @@ export interface OidcLoginIO {
   env: Readonly<Record<string, string | undefined>>;
   /** Standard input, asked for only when a prompt is needed. */
   stdin(): CliInput;
-  /** Whether standard input is a terminal. */
-  stdinIsTerminal: boolean;
+  /** Whether standard input is a terminal (a function: only a login needs to know). */
+  stdinIsTerminal(): boolean;
 }
 
 /** Replaceable parts, for tests. */
@@ -36,15 +41,20 @@ export function keyringLoader(deps: OidcLoginDeps, env: OidcLoginIO['env']): Key
   return env.KGATE_KEYRING === 'off' ? null : loadOsKeyring;
 }
 
-/** What the client asked for: the apiVersion (v1 when run by hand) and whether it lets us prompt. */
-export function execRequest(
-  io: Pick<OidcLoginIO, 'env' | 'stdinIsTerminal'>,
-): { apiVersion: ExecCredentialApiVersion; interactive: boolean } {
+/**
+ * What the client asked for: the apiVersion (v1 when run by hand), and whether there is a
+ * person to prompt (asked only when a login needs to know).
+ */
+export function execRequest(io: Pick<OidcLoginIO, 'env' | 'stdinIsTerminal'>): {
+  apiVersion: ExecCredentialApiVersion;
+  interactive(): boolean;
+} {
   const raw = io.env[EXEC_INFO_ENV];
-  if (raw === undefined || raw === '') return { apiVersion: EXEC_CREDENTIAL_V1, interactive: io.stdinIsTerminal };
+  if (raw === undefined || raw === '')
+    return { apiVersion: EXEC_CREDENTIAL_V1, interactive: io.stdinIsTerminal };
   const info = readExecInfo(io.env);
   // kubectl says interactive when it handed over its terminal; without one there is nobody to ask.
-  return { apiVersion: info.apiVersion, interactive: info.interactive && io.stdinIsTerminal };
+  return { apiVersion: info.apiVersion, interactive: () => info.interactive && io.stdinIsTerminal() };
 }
 
 /** One line for kubectl to show above its own "getting credentials" error. */

@@ -21,7 +21,12 @@ import {
   type OidcTokenSet,
 } from '../../oidc/login.ts';
 import { parseListenAddress } from '../../oidc/loopback.ts';
-import { type OidcLoginSettings, parseOidcLoginArgs, resolvedGrantType, scopesOf } from '../../oidc/settings.ts';
+import {
+  type OidcLoginSettings,
+  parseOidcLoginArgs,
+  resolvedGrantType,
+  scopesOf,
+} from '../../oidc/settings.ts';
 import { execRequest, keyringLoader, type OidcLoginDeps, type OidcLoginIO, oneLine } from './io.ts';
 import { attemptMarker, checkLoginStorm, clearLoginAttempt, markLoginAttempt } from './storm-guard.ts';
 import { GET_TOKEN_USAGE } from './usage.ts';
@@ -103,9 +108,12 @@ export async function loginMethod(
       if (!interactive) throw needsTerminal('--grant-type authcode-keyboard');
       return {
         grant,
-        async readCode(url) {
+        async readCode(url, signal) {
           log(io, `To log in to ${issuer}, open this URL in a browser:\n  ${url}`);
-          return terminalPrompter(io.stdin(), io.stderr).line('Then enter the code it shows: ');
+          const stdin = io.stdin();
+          // A prompt cannot be cancelled; at the timeout the run ends, and must not wait for a line.
+          signal.addEventListener('abort', () => stdin.pause(), { once: true });
+          return terminalPrompter(stdin, io.stderr).line('Then enter the code it shows: ');
         },
       };
     }
@@ -136,7 +144,44 @@ export async function loginMethod(
   }
 }
 
-function entryOf(key: string, settings: OidcLoginSettings, tokens: OidcTokenSet, previousRefresh?: string): OidcCacheEntry {
+/** `method`, calling `mark` when it sends the user to the provider (a browser, a code to type). */
+function markWhenShown(method: OidcLoginMethod, mark: () => void): OidcLoginMethod {
+  switch (method.grant) {
+    case 'authcode':
+      return {
+        ...method,
+        openUrl: (url) => {
+          mark();
+          return method.openUrl(url);
+        },
+      };
+    case 'authcode-keyboard':
+      return {
+        ...method,
+        readCode: (url, signal) => {
+          mark();
+          return method.readCode(url, signal);
+        },
+      };
+    case 'device-code':
+      return {
+        ...method,
+        showCode: (prompt) => {
+          mark();
+          return method.showCode(prompt);
+        },
+      };
+    case 'password':
+      return method;
+  }
+}
+
+function entryOf(
+  key: string,
+  settings: OidcLoginSettings,
+  tokens: OidcTokenSet,
+  previousRefresh?: string,
+): OidcCacheEntry {
   const refreshToken = tokens.refreshToken ?? previousRefresh;
   return {
     version: 1,
@@ -151,10 +196,18 @@ function entryOf(key: string, settings: OidcLoginSettings, tokens: OidcTokenSet,
   };
 }
 
-async function save(cache: OidcTokenCache, entry: OidcCacheEntry, io: OidcLoginIO, storage: string): Promise<void> {
+async function save(
+  cache: OidcTokenCache,
+  entry: OidcCacheEntry,
+  io: OidcLoginIO,
+  storage: string,
+): Promise<void> {
   const saved = await cache.save(entry);
   if (storage === 'keyring' && saved.notInKeyring !== undefined) {
-    log(io, `The OS keyring could not be used (${saved.notInKeyring}); the tokens are in ${saved.where} (mode 0600).`);
+    log(
+      io,
+      `The OS keyring could not be used (${saved.notInKeyring}); the tokens are in ${saved.where} (mode 0600).`,
+    );
   }
 }
 
@@ -165,10 +218,17 @@ async function save(cache: OidcTokenCache, entry: OidcCacheEntry, io: OidcLoginI
  * @throws {CliError} `OIDC_CACHE_UNSAFE` (nothing read or written), `OIDC_LOGIN_*`,
  *   `OIDC_PKCE_UNSUPPORTED`, `OIDC_IDP_UNREACHABLE`, `OIDC_DISCOVERY_INVALID`, `LOCK_TIMEOUT`
  */
-export async function obtainEntry(settings: OidcLoginSettings, context: ObtainContext): Promise<ObtainResult> {
+export async function obtainEntry(
+  settings: OidcLoginSettings,
+  context: ObtainContext,
+): Promise<ObtainResult> {
   const { io, deps } = context;
   const key = oidcCacheKey(settings);
-  const cache = oidcTokenCache({ dir: settings.cacheDir, storage: settings.storage, keyring: keyringLoader(deps, io.env) });
+  const cache = oidcTokenCache({
+    dir: settings.cacheDir,
+    storage: settings.storage,
+    keyring: keyringLoader(deps, io.env),
+  });
   // Before the lock, which would create (and tighten) the folder.
   cache.checkDir();
   // The holder may be waiting for a person in a browser for the whole authentication timeout.
@@ -179,7 +239,11 @@ export async function obtainEntry(settings: OidcLoginSettings, context: ObtainCo
   });
   try {
     const cached = await cache.load(key);
-    if (!context.forceLogin && cached !== undefined && usableToken(cached, settings.useAccessToken, Date.now())) {
+    if (
+      !context.forceLogin &&
+      cached !== undefined &&
+      usableToken(cached, settings.useAccessToken, Date.now())
+    ) {
       return { entry: cached };
     }
     const provider = await providerFor(settings);
@@ -190,7 +254,7 @@ export async function obtainEntry(settings: OidcLoginSettings, context: ObtainCo
           idTokenExpiresAt: new Date(cached.idTokenExpiresAt),
         });
         const entry = entryOf(key, settings, tokens, cached.refreshToken);
-        if (usableToken(entry, settings.useAccessToken, Date.now()) !== undefined) {
+        if (usableToken(entry, settings.useAccessToken, Date.now(), 0) !== undefined) {
           await save(cache, entry, io, settings.storage);
           return { entry, fresh: tokens };
         }
@@ -201,13 +265,17 @@ export async function obtainEntry(settings: OidcLoginSettings, context: ObtainCo
     }
     const marker = attemptMarker(settings.cacheDir, key);
     if (!context.interactive) checkLoginStorm(marker, provider.issuer);
-    const method = await loginMethod(settings, provider.issuer, context);
-    markLoginAttempt(marker);
+    let shown = false;
+    const method = markWhenShown(await loginMethod(settings, provider.issuer, context), () => {
+      shown = true;
+      markLoginAttempt(marker);
+    });
     let tokens: OidcTokenSet;
     try {
       tokens = await provider.login(method, { timeoutMs: settings.authenticationTimeoutMs });
     } catch (error) {
-      markLoginAttempt(marker);
+      // Only a login the user was sent to counts for the guard, not one refused beforehand.
+      if (shown) markLoginAttempt(marker);
       throw error;
     }
     clearLoginAttempt(marker);
@@ -224,7 +292,11 @@ export async function obtainEntry(settings: OidcLoginSettings, context: ObtainCo
  *
  * @returns the exit code: 0 with the ExecCredential on stdout, else 1 with one line on stderr
  */
-export async function getTokenSlow(args: readonly string[], io: OidcLoginIO, deps: OidcLoginDeps): Promise<number> {
+export async function getTokenSlow(
+  args: readonly string[],
+  io: OidcLoginIO,
+  deps: OidcLoginDeps,
+): Promise<number> {
   try {
     const settings = parseOidcLoginArgs(args, io.env, 'get-token');
     if (settings === 'help') {
@@ -232,16 +304,19 @@ export async function getTokenSlow(args: readonly string[], io: OidcLoginIO, dep
       return 0;
     }
     const { apiVersion, interactive } = execRequest(io);
-    const { entry } = await obtainEntry(settings, { io, deps, interactive });
-    const usable = usableToken(entry, settings.useAccessToken, Date.now());
+    const { entry } = await obtainEntry(settings, { io, deps, interactive: interactive() });
+    // No margin: the entry is either fresh from the IdP or was checked with the margin already.
+    const usable = usableToken(entry, settings.useAccessToken, Date.now(), 0);
     if (usable === undefined) {
       throw userError(
         'OIDC_LOGIN_FAILED',
-        `${settings.issuerUrl} issued a ${settings.useAccessToken ? 'access' : 'ID'} token that expires within seconds`,
+        `${settings.issuerUrl} issued ${settings.useAccessToken ? 'an access' : 'an ID'} token that has expired already`,
         "check this machine's clock and the token lifetime configured at the provider",
       );
     }
-    io.stdout.write(formatExecCredential(apiVersion, { token: usable.token, expirationTimestamp: usable.expiresAt }));
+    io.stdout.write(
+      formatExecCredential(apiVersion, { token: usable.token, expirationTimestamp: usable.expiresAt }),
+    );
     return 0;
   } catch (error) {
     io.stderr.write(oneLine(error));

@@ -4,12 +4,11 @@
  * runs `get-token` with the same flags. Like `kgate clusters use`, the entry runs a
  * launcher that pins this node and this installation, not whatever `kgate` PATH finds.
  */
-import path from 'node:path';
 import { EXEC_CREDENTIAL_V1 } from '@kgate/core/exec-credential';
 import { addToKubeconfig, type NamedAuthInfo } from '@kgate/core/kubeconfig';
 import { stringify } from 'yaml';
-import { kgatePaths, userHome } from '../../infrastructure/paths.ts';
 import { writeTokenLauncher } from '../../infrastructure/launcher.ts';
+import { kgatePaths, userHome } from '../../infrastructure/paths.ts';
 import { CLIENT_SECRET_ENV, type OidcLoginSettings, parseOidcLoginArgs } from '../../oidc/settings.ts';
 import { oidcBundlePath } from './bundle-path.ts';
 import type { OidcLoginDeps, OidcLoginIO } from './io.ts';
@@ -26,19 +25,27 @@ export const DEFAULT_USER_NAME = 'oidc';
  */
 export function getTokenArgs(settings: OidcLoginSettings): string[] {
   const given = (flag: string) => settings.given.has(flag);
-  const args = ['oidc-login', 'get-token', `--issuer-url=${settings.issuerUrl}`, `--client-id=${settings.clientId}`];
+  const args = [
+    'oidc-login',
+    'get-token',
+    `--issuer-url=${settings.issuerUrl}`,
+    `--client-id=${settings.clientId}`,
+  ];
   for (const scope of settings.extraScopes) args.push(`--extra-scope=${scope}`);
   if (settings.useAccessToken) args.push('--use-access-token');
   if (settings.caFile !== undefined) args.push(`--certificate-authority=${settings.caFile}`);
   if (settings.grantType !== 'auto') args.push(`--grant-type=${settings.grantType}`);
-  if (given('listen-address')) for (const address of settings.listenAddresses) args.push(`--listen-address=${address}`);
+  if (given('listen-address'))
+    for (const address of settings.listenAddresses) args.push(`--listen-address=${address}`);
   if (settings.browserCommand !== undefined) args.push(`--browser-command=${settings.browserCommand}`);
   if (settings.skipOpenBrowser) args.push('--skip-open-browser');
-  if (given('authentication-timeout')) args.push(`--authentication-timeout=${settings.authenticationTimeoutMs / 1000}s`);
+  if (given('authentication-timeout'))
+    args.push(`--authentication-timeout=${settings.authenticationTimeoutMs / 1000}s`);
   if (given('token-cache-storage')) args.push(`--token-cache-storage=${settings.storage}`);
   if (given('token-cache-dir')) args.push(`--token-cache-dir=${settings.cacheDir}`);
   if (settings.username !== undefined) args.push(`--username=${settings.username}`);
-  for (const [name, value] of settings.authRequestExtraParams) args.push(`--auth-request-extra-params=${name}=${value}`);
+  for (const [name, value] of settings.authRequestExtraParams)
+    args.push(`--auth-request-extra-params=${name}=${value}`);
   return args;
 }
 
@@ -60,7 +67,8 @@ export function execUserEntry(name: string, launcher: string, settings: OidcLogi
           : { env: [{ name: CLIENT_SECRET_ENV, value: settings.clientSecret }] }),
         interactiveMode: 'IfAvailable',
         provideClusterInfo: false,
-        installHint: 'kgate wrote this entry; run `kgate oidc-login setup` again to restore its credential plugin',
+        installHint:
+          'kgate wrote this entry; run `kgate oidc-login setup` again to restore its credential plugin',
       },
     },
   };
@@ -71,20 +79,33 @@ export function execUserEntry(name: string, launcher: string, settings: OidcLogi
  *
  * @returns the exit code (errors propagate to the caller, which prints them)
  */
-export async function setupMain(args: readonly string[], io: OidcLoginIO, deps: OidcLoginDeps): Promise<number> {
+export async function setupMain(
+  args: readonly string[],
+  io: OidcLoginIO,
+  deps: OidcLoginDeps,
+): Promise<number> {
   const settings = parseOidcLoginArgs(args, io.env, 'setup');
   if (settings === 'help') {
     io.stdout.write(SETUP_USAGE);
     return 0;
   }
-  const { fresh } = await obtainEntry(settings, { io, deps, interactive: io.stdinIsTerminal, forceLogin: true });
+  const { fresh } = await obtainEntry(settings, {
+    io,
+    deps,
+    interactive: io.stdinIsTerminal(),
+    forceLogin: true,
+  });
   const claims = fresh?.claims ?? {};
   const who = typeof claims.email === 'string' ? `${claims.sub} (${claims.email})` : String(claims.sub);
-  io.stdout.write(`Logged in to ${settings.issuerUrl} as ${who}.\nID token claims:\n${JSON.stringify(claims, null, 2)}\n\n`);
+  io.stdout.write(
+    `Logged in to ${settings.issuerUrl} as ${who}.\nID token claims:\n${JSON.stringify(claims, null, 2)}\n\n`,
+  );
 
   const paths = kgatePaths(io.env);
   const launcher = writeTokenLauncher({
-    binDir: path.join(paths.binDir, 'oidc-login'),
+    binDir: paths.binDir,
+    name: 'kgate-oidc-login',
+    writtenBy: '`kgate oidc-login setup`: kubeconfig exec entries run `<this file> oidc-login get-token …`.',
     kgateHome: paths.home,
     nodePath: deps.nodePath ?? process.execPath,
     tokenBundle: deps.bundlePath ?? oidcBundlePath,

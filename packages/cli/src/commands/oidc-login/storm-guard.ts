@@ -6,7 +6,7 @@
  * without a terminal refuses to start another one while the marker is younger than the window.
  * A run from a terminal is a person asking, and may always try again.
  */
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { userError } from '../../errors.ts';
 import { writePrivateFile } from '../../infrastructure/private-fs.ts';
@@ -49,4 +49,17 @@ export function markLoginAttempt(marker: string): void {
 /** A login completed: no guard any more. */
 export function clearLoginAttempt(marker: string): void {
   removeCacheFile(marker);
+}
+
+/** Removes every marker in `dir` (`clean`); how many there were. */
+export function clearLoginAttempts(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  return names.filter(
+    (name) => /^[0-9a-f]{64}\.login-attempt$/.test(name) && removeCacheFile(path.join(dir, name)),
+  ).length;
 }

@@ -90,14 +90,19 @@ export function parseKeyringStub(text: string, key: string): OidcKeyringStub | u
  */
 export const EXPIRY_MARGIN_MS = 10_000;
 
-/** The credential an entry yields now: the ID token (default) or the access token, if still valid. */
+/**
+ * The credential an entry yields now: the ID token (default) or the access token, if valid
+ * for more than `marginMs` yet. A token just issued is handed out with a margin of 0: a
+ * provider may issue tokens shorter-lived than the margin, and logging in again would not help.
+ */
 export function usableToken(
   entry: OidcCacheEntry,
   useAccessToken: boolean,
   now: number,
+  marginMs = EXPIRY_MARGIN_MS,
 ): { token: string; expiresAt: Date } | undefined {
   const token = useAccessToken ? entry.accessToken : entry.idToken;
   const expiresAt = Date.parse(useAccessToken ? entry.accessTokenExpiresAt : entry.idTokenExpiresAt);
-  if (token === '' || Number.isNaN(expiresAt) || expiresAt - now <= EXPIRY_MARGIN_MS) return undefined;
+  if (token === '' || Number.isNaN(expiresAt) || expiresAt - now <= marginMs) return undefined;
   return { token, expiresAt: new Date(expiresAt) };
 }

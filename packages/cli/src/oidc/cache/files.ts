@@ -4,8 +4,18 @@
  * link (which may point anywhere) are refused, naming the path and the fix. Failing closed
  * here means neither reading such a file nor "repairing" it by writing a fresh login into it.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+
 import type { Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import path from 'node:path';
 import { userError } from '../../errors.ts';
 import { writePrivateFile } from '../../infrastructure/private-fs.ts';
@@ -28,7 +38,10 @@ function currentUid(): number | undefined {
 function checkOwner(stats: Stats, what: string, target: string, hint: string): void {
   const uid = currentUid();
   if (!posix || uid === undefined || stats.uid === uid) return;
-  throw unsafe(`the OIDC token cache ${what} ${target} belongs to uid ${stats.uid}, not to you (uid ${uid})`, hint);
+  throw unsafe(
+    `the OIDC token cache ${what} ${target} belongs to uid ${stats.uid}, not to you (uid ${uid})`,
+    hint,
+  );
 }
 
 /**
@@ -94,7 +107,10 @@ export function readCacheFile(file: string): string | undefined {
     if (code === 'ENOENT') return undefined;
     // O_NOFOLLOW on a symbolic link.
     if (code === 'ELOOP' || code === 'EMLINK') {
-      throw unsafe(`the OIDC token cache file ${file} is a symbolic link`, `remove it (rm ${file}) and log in again`);
+      throw unsafe(
+        `the OIDC token cache file ${file} is a symbolic link`,
+        `remove it (rm ${file}) and log in again`,
+      );
     }
     throw error;
   }
@@ -116,7 +132,10 @@ function checkExistingFile(file: string): void {
     throw error;
   }
   if (stats.isSymbolicLink()) {
-    throw unsafe(`the OIDC token cache file ${file} is a symbolic link`, `remove it (rm ${file}) and log in again`);
+    throw unsafe(
+      `the OIDC token cache file ${file} is a symbolic link`,
+      `remove it (rm ${file}) and log in again`,
+    );
   }
   checkCacheFileStats(stats, file);
 }

@@ -4,20 +4,16 @@
  * differ in any of these must not share tokens; two that differ only in how they log in
  * (browser or device code, ports, timeouts) should.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { userError } from '../../errors.ts';
 import { type OidcLoginSettings, resolvedGrantType, scopesOf } from '../settings.ts';
+import { sha256Hex } from './sha256.ts';
 
 /** What the key is made of. */
 export type CacheKeySettings = Pick<
   OidcLoginSettings,
   'issuerUrl' | 'clientId' | 'extraScopes' | 'caFile' | 'authRequestExtraParams' | 'grantType' | 'username'
 >;
-
-function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 /** Reads the CA file's bytes, naming the file when it cannot be read. */
 function caBytes(file: string): Uint8Array {
@@ -47,10 +43,10 @@ export function oidcCacheKey(settings: CacheKeySettings): string {
     issuer: settings.issuerUrl,
     clientId: settings.clientId,
     scopes: [...new Set(scopesOf(settings))].sort(),
-    ca: settings.caFile === undefined ? null : sha256(caBytes(settings.caFile)),
+    ca: settings.caFile === undefined ? null : sha256Hex(caBytes(settings.caFile)),
     params: settings.authRequestExtraParams.map(([name, value]) => `${name}=${value}`).sort(),
     // A password login is bound to the username; the other grants log in whoever uses the browser.
     username: grant === 'password' ? (settings.username ?? null) : null,
   };
-  return sha256(JSON.stringify(material));
+  return sha256Hex(JSON.stringify(material));
 }

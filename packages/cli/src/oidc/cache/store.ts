@@ -8,12 +8,7 @@
 import path from 'node:path';
 import type { KeyringBackend } from '../../infrastructure/token-store/types.ts';
 import type { OidcCacheStorage } from '../settings.ts';
-import {
-  type OidcCacheEntry,
-  type OidcKeyringStub,
-  parseCacheEntry,
-  parseKeyringStub,
-} from './entry.ts';
+import { type OidcCacheEntry, type OidcKeyringStub, parseCacheEntry, parseKeyringStub } from './entry.ts';
 import { checkCacheDir, listCacheFiles, readCacheFile, removeCacheFile, writeCacheFile } from './files.ts';
 
 /** The keyring service OIDC entries are kept under. */
@@ -94,7 +89,8 @@ export function oidcTokenCache(options: OidcTokenCacheOptions): OidcTokenCache {
       checkCacheDir(dir);
       let notInKeyring: string | undefined;
       const opening = storage === 'keyring' ? openKeyring() : undefined;
-      if (storage === 'keyring' && opening === undefined) notInKeyring = 'the keyring is off (KGATE_KEYRING=off)';
+      if (storage === 'keyring' && opening === undefined)
+        notInKeyring = 'the keyring is off (KGATE_KEYRING=off)';
       if (opening !== undefined) {
         try {
           const backend = await opening;
@@ -149,6 +145,7 @@ export async function clearOidcCache(dir: string, keyring: KeyringLoader): Promi
   if (!checkCacheDir(dir)) return [];
   const cache = oidcTokenCache({ dir, storage: 'keyring', keyring });
   const removed: string[] = [];
-  for (const name of listCacheFiles(dir)) removed.push(...(await cache.remove(name.slice(0, -'.json'.length))));
+  for (const name of listCacheFiles(dir))
+    removed.push(...(await cache.remove(name.slice(0, -'.json'.length))));
   return removed;
 }
