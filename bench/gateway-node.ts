@@ -5,7 +5,8 @@
  *   node bench/gateway-node.ts central [--cache-tokens-ms N] [--cache-identities-ms N] [--audit FILE]
  *                                        central's agent port and user port (/k8s/…);
  *                                        with --audit, central's write-ahead audit log in
- *                                        a SQLite database at FILE (as kgate-central runs it)
+ *                                        a SQLite database at FILE, or in PostgreSQL when
+ *                                        FILE is a postgres:// URL (as kgate-central runs it)
  *   node bench/gateway-node.ts bare-proxy <apiserver URL> <CA PEM file>
  *                                        the least any extra Node hop costs: an HTTPS
  *                                        server relaying each request with a keep-alive
@@ -65,7 +66,13 @@ async function central(args: string[]): Promise<() => Promise<void>> {
     },
   });
   const store =
-    values.audit === undefined ? undefined : await openStore({ driver: 'sqlite', path: values.audit });
+    values.audit === undefined
+      ? undefined
+      : await openStore(
+          values.audit.startsWith('postgres://')
+            ? { driver: 'postgres', url: values.audit }
+            : { driver: 'sqlite', path: values.audit },
+        );
   const audit = store === undefined ? undefined : createAuditLog(store);
   const ca = await createCertificateAuthority({ commonName: 'kgate bench CA' });
   const serving = await issueServerCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });

@@ -24,6 +24,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { stringify } from 'yaml';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -36,6 +37,34 @@ const rounds = Math.min(Math.max(Math.floor(Number(values.rounds)) || 3, 1), 20)
 const resourcePath = '/api/v1/namespaces/default/configmaps/x';
 
 const children: ChildProcess[] = [];
+
+const postgresAdminUrl = process.env.KGATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+let benchDatabaseName: string | undefined;
+
+/** A fresh PostgreSQL database for the audited central, or undefined when no server answers. */
+async function benchDatabase(): Promise<{ url: string } | undefined> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    benchDatabaseName = `kgate_bench_${process.pid}`;
+    await client.query(`create database ${benchDatabaseName}`);
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  const url = new URL(postgresAdminUrl);
+  url.pathname = `/${benchDatabaseName}`;
+  return { url: url.href };
+}
+
+async function dropBenchDatabase(): Promise<void> {
+  if (benchDatabaseName === undefined) return;
+  const client = new pg.Client({ connectionString: postgresAdminUrl });
+  await client.connect();
+  await client.query(`drop database if exists ${benchDatabaseName} with (force)`);
+  await client.end();
+}
 
 /** CPU time (user + system) a process has used, in ms; from /proc, so Linux only (NaN elsewhere). */
 function cpuMs(pid: number | undefined): number {
@@ -266,6 +295,12 @@ try {
     ['--audit', path.join(dir, 'audit.db')],
     kubeconfig,
   );
+  // The same with PostgreSQL (the production store), when this machine runs one.
+  const postgres = await benchDatabase();
+  const auditedPg =
+    postgres === undefined
+      ? undefined
+      : await startCentralAndAgent('central, audited (PostgreSQL)', ['--audit', postgres.url], kubeconfig);
   const caFile = path.join(dir, 'apiserver-ca.crt');
   await writeFile(caFile, cluster.caPem);
   const bare = await start<{ url: string; caPem: string }>([
@@ -281,7 +316,7 @@ try {
     token: cluster.directToken,
     agent: new https.Agent({ keepAlive: true, ca: bare.caPem, maxSockets: 64 }),
   };
-  const targets = [direct, byDefault, uncached, audited, bareProxy];
+  const targets = [direct, byDefault, uncached, audited, ...(auditedPg ? [auditedPg] : []), bareProxy];
   // Warm up every path (JIT, connection pools, idle tunnel streams).
   for (const target of targets) {
     await latency(target, 500);
@@ -321,11 +356,16 @@ try {
   });
   console.log('targets: p50 ÷ direct ≤ 1.5 (1 request in flight), req/s ÷ direct ≥ 0.5 (32 in flight)');
   const plain = results[targets.indexOf(byDefault)];
-  const withAudit = results[targets.indexOf(audited)];
-  if (plain !== undefined && withAudit !== undefined)
-    console.log(
-      `\naudit: req/s audited ÷ unaudited = ${(withAudit.rps / plain.rps).toFixed(2)} (target ≥ 0.9); p50 audited ÷ unaudited = ${(withAudit.p50 / plain.p50).toFixed(2)}`,
-    );
+  for (const [store, target] of [
+    ['SQLite', audited],
+    ['PostgreSQL', auditedPg],
+  ] as const) {
+    const withAudit = target === undefined ? undefined : results[targets.indexOf(target)];
+    if (plain !== undefined && withAudit !== undefined)
+      console.log(
+        `${store === 'SQLite' ? '\n' : ''}audit (${store}): req/s audited ÷ unaudited = ${(withAudit.rps / plain.rps).toFixed(2)} (target ≥ 0.9); p50 audited ÷ unaudited = ${(withAudit.p50 / plain.p50).toFixed(2)}`,
+      );
+  }
   console.log('\nlatency central adds (through − direct), 1 request in flight');
   console.log(`${'path'.padEnd(26)}  p50 ms  p99 ms`);
   results.forEach((r, i) => {
@@ -361,4 +401,5 @@ try {
     }),
   );
   await rm(dir, { recursive: true, force: true });
+  await dropBenchDatabase();
 }

@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { type AuditRow, chain, type UnchainedRow } from './chain.ts';
 
 /** A batch to write, and the answer: the rows' seqs, or why it failed. */
-export type WorkerRequest = { id: number; rows: UnchainedRow[] };
+export type WorkerRequest = { id: number /** JSON of `UnchainedRow[]`. */; rows: string };
 export type WorkerReply = { id: number; seqs: number[] } | { id: number; error: string };
 
 const port = parentPort;
@@ -32,7 +32,8 @@ function insert(row: AuditRow): void {
   statement.run(...columns.map((column) => row[column] as SQLInputValue));
 }
 
-port.on('message', ({ id, rows }: WorkerRequest) => {
+port.on('message', ({ id, rows: json }: WorkerRequest) => {
+  const rows = JSON.parse(json) as UnchainedRow[];
   let reply: WorkerReply;
   try {
     db.exec('begin immediate');

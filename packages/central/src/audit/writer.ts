@@ -125,7 +125,8 @@ function workerBatchWriter(path: string): BatchWriter {
       const { promise, resolve, reject } = Promise.withResolvers<number[]>();
       waiting.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ id, rows } satisfies WorkerRequest);
+      // One string clones far cheaper than many row objects.
+      worker.postMessage({ id, rows: JSON.stringify(rows) } satisfies WorkerRequest);
       return promise;
     },
     async close() {
