@@ -19,9 +19,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import { createAuditLog } from '../packages/central/src/audit/log.ts';
 import { openStore } from '../packages/central/src/store/index.ts';
+import { writeAgentKubeconfig } from './agent-kubeconfig.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const node = path.join(root, 'node_modules', '.bin', 'node');
@@ -105,20 +105,7 @@ try {
     child.once('exit', (code) => reject(new Error(`the fixture exited with ${code}`)));
   });
   const kubeconfig = path.join(dir, 'agent-kubeconfig');
-  await writeFile(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        { name: 'c', cluster: { server: cluster.url, 'certificate-authority-data': btoa(cluster.caPem) } },
-      ],
-      users: [{ name: 'agent', user: { token: cluster.saToken } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'agent' } }],
-      'current-context': 'c',
-    }),
-    { mode: 0o600 },
-  );
+  await writeAgentKubeconfig(kubeconfig, cluster);
 
   const [userPort, agentPort] = [await freePort(), await freePort()];
   const dataDir = path.join(dir, 'central');
@@ -244,9 +231,15 @@ try {
     await store.close();
   }
 } finally {
-  for (const child of children) {
-    if (child.stdin !== null) child.stdin.end();
-    child.kill('SIGTERM');
-  }
+  await Promise.all(
+    [...children].map(async (child) => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      if (child.stdin !== null) child.stdin.end();
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
   await rm(dir, { recursive: true, force: true });
 }

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { stringify } from 'yaml';
+import { writeAgentKubeconfig } from './agent-kubeconfig.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const node = path.join(root, 'node_modules', '.bin', 'node');
@@ -259,20 +259,7 @@ try {
     'cluster',
   ]);
   const kubeconfig = path.join(dir, 'agent-kubeconfig');
-  await writeFile(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        { name: 'c', cluster: { server: cluster.url, 'certificate-authority-data': btoa(cluster.caPem) } },
-      ],
-      users: [{ name: 'agent', user: { token: cluster.saToken } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'agent' } }],
-      'current-context': 'c',
-    }),
-    { mode: 0o600 },
-  );
+  await writeAgentKubeconfig(kubeconfig, cluster);
   fixturePid = cluster.pid;
   const direct: Target = {
     name: 'direct',

@@ -4,32 +4,11 @@
  * cache holds a token. On a miss it imports the slow path (openid-client, the loopback
  * server) from the installation's sources, which the bundle leaves out.
  */
-import { writeSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GetTokenSlowPath } from '../commands/oidc-login/get-token.ts';
 import { getTokenMain } from '../commands/oidc-login/get-token.ts';
-
-/**
- * Writes with `fs.writeSync` instead of `process.stdout`: creating the stdout stream (a pipe
- * socket under kubectl) costs start-up time, and the plugin prints one small JSON object.
- */
-function fdWriter(fd: number): { write(chunk: string): void } {
-  return {
-    write(chunk) {
-      let buffer = Buffer.from(chunk);
-      while (buffer.length > 0) {
-        try {
-          buffer = buffer.subarray(writeSync(fd, buffer));
-        } catch (error) {
-          // A non-blocking pipe that is full: wait for the reader rather than lose output.
-          if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-        }
-      }
-    },
-  };
-}
+import { fdWriter } from '../infrastructure/fd-writer.ts';
 
 // The launcher passes the kubeconfig's arguments through: `oidc-login get-token --flags…`.
 const argv = process.argv.slice(2);
