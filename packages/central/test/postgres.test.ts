@@ -35,11 +35,19 @@ test('central runs on PostgreSQL: bootstrap, login, refresh, users and clusters,
     t.skip(`no PostgreSQL at ${new URL(adminUrl).host}`);
     return;
   }
-  t.after(() => database.drop());
+  // One hook, in order: central must be stopped before its database is dropped (a forced
+  // drop kills the connections of a central still writing, e.g. the end of a request).
+  let second: Awaited<ReturnType<typeof startTestCentral>> | undefined;
+  let dataDir: string | undefined;
+  t.after(async () => {
+    await second?.stop();
+    if (dataDir !== undefined) removeDataDir(dataDir);
+    await database.drop();
+  });
   const env = { KGATE_DATABASE_DRIVER: 'postgres', KGATE_DATABASE_URL: database.url };
   const fileText = 'server:\n  public_url: https://kgate.pg.test\n';
   const first = await startTestCentral({ env, fileText });
-  t.after(() => removeDataDir(first.dataDir));
+  dataDir = first.dataDir;
   assert.equal(first.central.store.driver, 'postgres');
   const admin = await first.login('admin', first.adminPassword);
   assert.equal(
@@ -61,8 +69,7 @@ test('central runs on PostgreSQL: bootstrap, login, refresh, users and clusters,
   );
   await first.stop();
 
-  const second = await startTestCentral({ env, fileText, dataDir: first.dataDir, clock: first.clock });
-  t.after(() => second.stop());
+  second = await startTestCentral({ env, fileText, dataDir: first.dataDir, clock: first.clock });
   assert.doesNotMatch(second.notices(), /password/);
   assert.equal((await second.req('GET', '/auth/whoami', { token: admin.access })).status, 200);
   const refreshed = await second.req<SessionJson>('POST', '/auth/refresh', {

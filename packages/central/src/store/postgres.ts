@@ -8,7 +8,10 @@ import type { Database } from './schema.ts';
 export async function openPostgres(url: string): Promise<Kysely<Database>> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
-  // An idle client that loses its server must not crash central: pg emits on the pool.
+  // A client that loses its server must not crash central: pg emits 'error' on the pool for
+  // an idle client, and on the client itself while it is checked out between queries (in a
+  // transaction); the query that needs it then fails and is handled where it was made.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
