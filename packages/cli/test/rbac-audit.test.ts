@@ -22,7 +22,7 @@ import {
   writeKubeconfig,
 } from '../../central/test/gateway-support.ts';
 import { drivers, freshDatabase } from '../../central/test/helpers/databases.ts';
-import { loginAs, runKgate, type Sandbox, sandbox } from './support/cli.ts';
+import { kgateBin, loginAs, runKgate, type Sandbox, sandbox } from './support/cli.ts';
 
 const kubectlBin = kubectlPath('1.33');
 const PASSWORD = 'a-long-enough-password';
@@ -311,6 +311,58 @@ for (const driver of drivers) {
       const verify = await kgate('admin', ['admin', 'audit', 'verify']);
       assert.equal(verify.code, 0, verify.stderr);
       assert.match(verify.stdout, /^audit log intact: \d+ rows, hash chain verified\n$/);
+    });
+
+    test('kgate admin audit -f prints new events as they are recorded', async () => {
+      const follow = startProcess(
+        process.execPath,
+        [kgateBin, 'admin', 'audit', '-f', '-o', 'json', '--limit', '1'],
+        {
+          env: boxes.admin.env,
+          killAfterMs: 60_000,
+        },
+      );
+      try {
+        await follow.waitFor(/\n/);
+        const prod = writeKubeconfig(boxes.ops.dir, central, 'prod', await accessToken('ops'));
+        const run = await kubectl(
+          'ops',
+          ['get', 'configmaps', 'followed-by-audit', '--ignore-not-found'],
+          prod,
+        );
+        assert.equal(run.code, 0, run.stderr);
+        const output = await follow.waitFor(/"name":"followed-by-audit"[^\n]*"status":404/);
+        assert.match(output, /"user":"ops@example.com"/);
+      } finally {
+        await follow.stop();
+      }
+    });
+
+    test('kgate admin audit verify names a row edited behind central’s back, and exits 1', async () => {
+      const db = central.store.db;
+      const row = await db
+        .selectFrom('audit_log')
+        .select(['seq', 'username'])
+        .where('username', '=', 'dev@example.com')
+        .executeTakeFirstOrThrow();
+      await db
+        .updateTable('audit_log')
+        .set({ username: 'someone-else' })
+        .where('seq', '=', row.seq)
+        .execute();
+      try {
+        const verify = await kgate('admin', ['admin', 'audit', 'verify']);
+        assert.equal(verify.code, 1);
+        assert.match(verify.stderr, new RegExp(`audit log damaged at row ${row.seq}: `));
+      } finally {
+        await db
+          .updateTable('audit_log')
+          .set({ username: row.username })
+          .where('seq', '=', row.seq)
+          .execute();
+      }
+      const again = await kgate('admin', ['admin', 'audit', 'verify']);
+      assert.equal(again.code, 0, again.stderr);
     });
 
     test("taking away a user's roles, then the user, closes their open watch at once", async () => {
