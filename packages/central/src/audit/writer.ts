@@ -50,18 +50,19 @@ function unavailable(message: string, cause?: unknown): KgateError {
 }
 
 /**
- * One transaction: lock and read the head, chain and insert the rows, move the head.
- * SQLite takes its write lock at `begin immediate` and PostgreSQL at `for update`, so
- * writers sharing the database (central replicas, a second process) take turns instead
- * of chaining from the same head.
+ * One SQLite transaction through the Store's own connection (an in-memory database, which
+ * a worker cannot open): take the write lock (`begin immediate`), read the head, chain and
+ * insert the rows, move the head.
  */
-async function writeBatch(db: Kysely<Database>, driver: Store['driver'], rows: UnchainedRow[]) {
+async function writeBatch(db: Kysely<Database>, rows: UnchainedRow[]) {
   return db.connection().execute(async (connection) => {
-    await sql.raw(driver === 'sqlite' ? 'begin immediate' : 'begin').execute(connection);
+    await sql.raw('begin immediate').execute(connection);
     try {
-      let select = connection.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
-      if (driver === 'postgres') select = select.forUpdate();
-      const head = await select.executeTakeFirst();
+      const head = await connection
+        .selectFrom('audit_head')
+        .select(['seq', 'hash'])
+        .where('id', '=', 1)
+        .executeTakeFirst();
       if (!head) throw new Error('the audit head row is missing: the log was tampered with (run verify)');
       const chained: AuditRow[] = chain(rows, { seq: Number(head.seq), hash: head.hash });
       for (let i = 0; i < chained.length; i += INSERT_CHUNK) {
@@ -81,7 +82,6 @@ async function writeBatch(db: Kysely<Database>, driver: Store['driver'], rows: U
       await sql.raw('commit').execute(connection);
       return chained.map((row) => row.seq);
     } catch (error) {
-      // PostgreSQL ends a transaction whose COMMIT failed itself; a second end is harmless.
       await sql
         .raw('rollback')
         .execute(connection)
@@ -94,9 +94,55 @@ async function writeBatch(db: Kysely<Database>, driver: Store['driver'], rows: U
 /** Writes one batch and resolves with the rows' seqs. */
 type BatchWriter = { write(rows: UnchainedRow[]): Promise<number[]>; close(): Promise<void> };
 
-/** Batches through the Store's own connection (PostgreSQL: asynchronous, nothing blocks). */
-function storeBatchWriter(store: Pick<Store, 'db' | 'driver'>): BatchWriter {
-  return { write: (rows) => writeBatch(store.db, store.driver, rows), close: async () => {} };
+/** Batches through the Store's own connection (SQLite in memory). */
+function storeBatchWriter(db: Kysely<Database>): BatchWriter {
+  return { write: (rows) => writeBatch(db, rows), close: async () => {} };
+}
+
+/**
+ * PostgreSQL in one round trip per batch, instead of five (begin, lock the head, insert,
+ * move the head, commit): chained from the head this writer last saw, one statement moves
+ * the head only if it is still there and inserts the rows only if it moved. A statement is
+ * atomic, and under READ COMMITTED a concurrent writer's move (another replica) makes this
+ * one match nothing; the writer then reads the new head and chains again.
+ */
+function postgresBatchWriter(db: Kysely<Database>): BatchWriter {
+  let known: { seq: number; hash: string } | undefined;
+  const readHead = async () => {
+    const head = await db
+      .selectFrom('audit_head')
+      .select(['seq', 'hash'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    if (!head) throw new Error('the audit head row is missing: the log was tampered with (run verify)');
+    return { seq: Number(head.seq), hash: head.hash };
+  };
+  return {
+    async write(rows) {
+      for (let attempt = 0; ; attempt++) {
+        known ??= await readHead();
+        const chained = chain(rows, known);
+        const last = chained.at(-1);
+        if (last === undefined) return [];
+        const result = await sql`
+          with moved as (
+            update audit_head set seq = ${last.seq}, hash = ${last.hash}
+            where id = 1 and seq = ${known.seq} and hash = ${known.hash}
+            returning 1
+          )
+          insert into audit_log
+          select * from json_populate_recordset(null::audit_log, ${JSON.stringify(chained)}::json)
+          where exists (select 1 from moved)`.execute(db);
+        if (Number(result.numAffectedRows ?? 0) === chained.length) {
+          known = { seq: last.seq, hash: last.hash };
+          return chained.map((row) => row.seq);
+        }
+        known = undefined;
+        if (attempt >= 20) throw new Error('the audit head kept moving under this writer');
+      }
+    },
+    close: async () => {},
+  };
 }
 
 /** Batches through a worker thread with its own connection (see sqlite-worker.ts). */
@@ -138,7 +184,11 @@ function workerBatchWriter(path: string): BatchWriter {
 /** A writer over `store`'s database. Uses the Store's connection(s); does not own them. */
 export function createAuditWriter(store: Pick<Store, 'db' | 'driver' | 'sqlitePath'>): AuditWriter {
   const batches =
-    store.sqlitePath === undefined ? storeBatchWriter(store) : workerBatchWriter(store.sqlitePath);
+    store.sqlitePath !== undefined
+      ? workerBatchWriter(store.sqlitePath)
+      : store.driver === 'postgres'
+        ? postgresBatchWriter(store.db)
+        : storeBatchWriter(store.db);
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
   let closed = false;
