@@ -7,7 +7,7 @@
  * agent's session until a request needs one.
  */
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createContextValues } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { type CertificateAuthority, createCertificateAuthority } from '@kgate/core/pki';
@@ -190,6 +190,11 @@ export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
   server.on('tlsClientError', (error) => logger.warn('agent TLS handshake failed', { error: error.message }));
 
   const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   server.on('session', (session) => {
     const peer = peers.add(session);
     if (peer.kind === 'agent') {
@@ -237,6 +242,9 @@ export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
       return new Promise((resolve) => {
         server.close(() => resolve());
         for (const session of sessions) session.destroy();
+        // Also connections that are not an HTTP/2 session yet (a TLS handshake under way,
+        // e.g. an agent reconnecting right now): server.close waits for every one of them.
+        for (const socket of sockets) socket.destroy();
       });
     },
   };
