@@ -16,6 +16,7 @@ import { parseDuration } from '../config/index.ts';
 import type { CentralServices } from '../services.ts';
 import type { Api } from './app.ts';
 import { requireAdmin } from './authenticate.ts';
+import { EXEC_ROUTE } from './exec.ts';
 import { parseBody } from './validation.ts';
 
 declare module 'fastify' {
@@ -64,7 +65,9 @@ export function auditedCommand(words: readonly string[]): string[] {
 function startOf(request: FastifyRequest, time: Date): AuditStart {
   const path = pathOf(request);
   const identity = request.identity;
-  const exec = /^\/clusters\/([^/]+)\/exec$/.exec(path);
+  // Fastify already matched the route and decoded its parameters.
+  const exec = request.routeOptions.url === EXEC_ROUTE;
+  const cluster = field(request.params, 'name');
   const command = field(request.body, 'command');
   const attemptedUser = path === '/auth/login' ? field(request.body, 'username') : undefined;
   return {
@@ -74,7 +77,7 @@ function startOf(request: FastifyRequest, time: Date): AuditStart {
     userId: identity?.userId ?? null,
     username: identity?.username ?? (typeof attemptedUser === 'string' ? attemptedUser.slice(0, 64) : null),
     sourceIp: request.socket.remoteAddress ?? null,
-    clusterName: exec?.[1] === undefined ? null : decodeURIComponent(exec[1]),
+    clusterName: exec && typeof cluster === 'string' ? cluster : null,
     method: request.method,
     path,
     verb: request.method.toLowerCase(),

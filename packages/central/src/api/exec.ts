@@ -39,12 +39,15 @@ export interface ExecResponseJson {
   error?: string;
 }
 
+/** The exec endpoint's route; the audit hooks recognise its calls by it. */
+export const EXEC_ROUTE = '/clusters/:name/exec';
+
 /** `POST /clusters/:name/exec` (any authenticated user; the proxy's RBAC decides the rest). */
 export function execRoutes(app: Api, services: CentralServices): void {
   const { store, config } = services;
   const running = new Map<string, number>();
 
-  app.post('/clusters/:name/exec', { bodyLimit: EXEC_BODY_LIMIT }, async (request, reply) => {
+  app.post(EXEC_ROUTE, { bodyLimit: EXEC_BODY_LIMIT }, async (request, reply) => {
     const identity = identityOf(request);
     const { name } = parseBody(nameParams, request.params);
     const body = parseBody(execBody, request.body);

@@ -153,6 +153,30 @@ export class RequestTrace {
 }
 
 /**
+ * Tracks an admitted request while it is open, so that a change of access can close it
+ * (towards the agent, and `destroy` towards the client); returns the function that stops
+ * tracking it.
+ */
+export function trackOpen(
+  deps: ProxyDeps,
+  admission: Admission,
+  trace: RequestTrace,
+  exchange: TunnelExchange,
+  destroy: () => void,
+): () => void {
+  return deps.open.add({
+    identity: admission.identity,
+    cluster: admission.cluster,
+    info: admission.info,
+    close(reason) {
+      trace.error ??= reason;
+      exchange.reset(reason);
+      destroy();
+    },
+  });
+}
+
+/**
  * The client's headers as they enter the tunnel: end-to-end only, and without the
  * client's credential for central (the agent adds its own). For an upgrade the
  * `Upgrade` header is kept so the agent can check it too.

@@ -17,6 +17,7 @@ import {
   hasBody,
   type ProxyDeps,
   RequestTrace,
+  trackOpen,
   tunnelRequestHeaders,
   writeToClient,
 } from './context.ts';
@@ -108,16 +109,7 @@ export async function proxyRequest(
     return;
   }
   const active = exchange;
-  const untrack = deps.open.add({
-    identity,
-    cluster,
-    info: admission.info,
-    close(reason) {
-      trace.error ??= reason;
-      active.reset(reason);
-      res.destroy();
-    },
-  });
+  const untrack = trackOpen(deps, admission, trace, active, () => res.destroy());
   res.once('finish', () => {
     untrack();
     void trace.finish();

@@ -19,6 +19,7 @@ import {
   type ProxyDeps,
   RequestTrace,
   switchingHeaders,
+  trackOpen,
   tunnelRequestHeaders,
   writeToClient,
 } from './context.ts';
@@ -148,16 +149,7 @@ export async function proxyUpgrade(
       active.onDrain(() => socket.resume());
     }
   });
-  const untrack = deps.open.add({
-    identity,
-    cluster,
-    info: admission.info,
-    close(reason) {
-      trace.error ??= reason;
-      active.reset(reason);
-      socket.destroy();
-    },
-  });
+  const untrack = trackOpen(deps, admission, trace, active, () => socket.destroy());
   socket.on('end', () => active.end());
   socket.on('close', () => {
     untrack();

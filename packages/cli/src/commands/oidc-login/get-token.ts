@@ -8,13 +8,13 @@ import { formatExecCredential } from '@kgate/core/exec-credential';
 import { usableToken } from '../../oidc/cache/entry.ts';
 import { oidcCacheKey } from '../../oidc/cache/key.ts';
 import { oidcTokenCache } from '../../oidc/cache/store.ts';
-import { parseOidcLoginArgs } from '../../oidc/settings.ts';
+import { type OidcLoginSettings, parseOidcLoginArgs } from '../../oidc/settings.ts';
 import { execRequest, keyringLoader, type OidcLoginDeps, type OidcLoginIO, oneLine } from './io.ts';
 import { GET_TOKEN_USAGE } from './usage.ts';
 
-/** The slow path: refresh or log in under the lock (`obtain.ts`). */
+/** The slow path: refresh or log in under the lock (`obtain.ts`), with the flags already read. */
 export interface GetTokenSlowPath {
-  getTokenSlow(args: readonly string[], io: OidcLoginIO, deps: OidcLoginDeps): Promise<number>;
+  getTokenSlow(settings: OidcLoginSettings, io: OidcLoginIO, deps: OidcLoginDeps): Promise<number>;
 }
 
 /** {@link getTokenMain}'s dependencies: those of every command, and how to load the slow path. */
@@ -33,12 +33,14 @@ export async function getTokenMain(
   io: OidcLoginIO,
   deps: GetTokenDeps,
 ): Promise<number> {
+  let settings: OidcLoginSettings;
   try {
-    const settings = parseOidcLoginArgs(args, io.env, 'get-token');
-    if (settings === 'help') {
+    const parsed = parseOidcLoginArgs(args, io.env, 'get-token');
+    if (parsed === 'help') {
       io.stdout.write(GET_TOKEN_USAGE);
       return 0;
     }
+    settings = parsed;
     const { apiVersion } = execRequest(io);
     const cache = oidcTokenCache({
       dir: settings.cacheDir,
@@ -58,5 +60,5 @@ export async function getTokenMain(
     return 1;
   }
   const slow = await deps.loadSlowPath();
-  return slow.getTokenSlow(args, io, deps);
+  return slow.getTokenSlow(settings, io, deps);
 }

@@ -21,15 +21,9 @@ import {
   type OidcTokenSet,
 } from '../../oidc/login.ts';
 import { parseListenAddress } from '../../oidc/loopback.ts';
-import {
-  type OidcLoginSettings,
-  parseOidcLoginArgs,
-  resolvedGrantType,
-  scopesOf,
-} from '../../oidc/settings.ts';
+import { type OidcLoginSettings, resolvedGrantType, scopesOf } from '../../oidc/settings.ts';
 import { execRequest, keyringLoader, type OidcLoginDeps, type OidcLoginIO, oneLine } from './io.ts';
 import { attemptMarker, checkLoginStorm, clearLoginAttempt, markLoginAttempt } from './storm-guard.ts';
-import { GET_TOKEN_USAGE } from './usage.ts';
 
 /** Where a run stands: its streams, whether a person is at the terminal, and how to reach the IdP. */
 export interface ObtainContext {
@@ -293,16 +287,11 @@ export async function obtainEntry(
  * @returns the exit code: 0 with the ExecCredential on stdout, else 1 with one line on stderr
  */
 export async function getTokenSlow(
-  args: readonly string[],
+  settings: OidcLoginSettings,
   io: OidcLoginIO,
   deps: OidcLoginDeps,
 ): Promise<number> {
   try {
-    const settings = parseOidcLoginArgs(args, io.env, 'get-token');
-    if (settings === 'help') {
-      io.stdout.write(GET_TOKEN_USAGE);
-      return 0;
-    }
     const { apiVersion, interactive } = execRequest(io);
     const { entry } = await obtainEntry(settings, { io, deps, interactive: interactive() });
     // No margin: the entry is either fresh from the IdP or was checked with the margin already.
