@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { newRequestId } from '../audit/request-id.ts';
 import type { CentralServices } from '../services.ts';
 import { auditRoutes, installApiAudit } from './audit.ts';
 import { authRoutes } from './auth.ts';
@@ -35,7 +35,7 @@ export function buildApi(
     // No request ids from clients: a header must not choose what appears in our logs.
     requestIdHeader: false,
     // Request ids name audit events: unique across restarts and replicas.
-    genReqId: () => randomUUID(),
+    genReqId: () => newRequestId(),
   });
   // JSON only: anything else is 415, not a string for the handlers to misread.
   app.removeContentTypeParser('text/plain');

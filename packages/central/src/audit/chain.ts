@@ -2,7 +2,7 @@
  * The audit log's hash chain: each row's hash covers the previous row's hash and every
  * other column of the row, so editing, removing or reordering a row shows.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { AuditLogTable } from '../store/schema.ts';
 
@@ -65,7 +65,7 @@ export function rowHash(row: Omit<AuditRow, 'hash'> | Omit<Selectable<AuditLogTa
     const value = row[column];
     return NUMERIC.has(column) && value !== null ? Number(value) : value;
   });
-  return createHash('sha256').update(JSON.stringify(values)).digest('hex');
+  return digest('sha256', JSON.stringify(values), 'hex');
 }
 
 /** A row not yet placed in the chain. */
@@ -76,8 +76,9 @@ export function chain(rows: readonly UnchainedRow[], head: { seq: number; hash: 
   let { seq, hash } = head;
   return rows.map((row) => {
     seq += 1;
-    const unhashed = { ...row, seq, prev_hash: hash };
-    hash = rowHash(unhashed);
-    return { ...unhashed, hash };
+    const chained: AuditRow = { ...row, seq, prev_hash: hash, hash: '' };
+    hash = rowHash(chained);
+    chained.hash = hash;
+    return chained;
   });
 }

@@ -7,10 +7,11 @@
  * Ports to wire: {@link UserAuthenticator}, {@link ClusterDirectory},
  * {@link RequestRecorder} (audit), optional {@link ProxyAuthorizer} (central RBAC).
  */
-import { randomUUID } from 'node:crypto';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { failureStatus, sendStatus, statusResponse } from '@kgate/core/k8s-status';
+import { newRequestId } from '../audit/request-id.ts';
 import type { AssertionSigner, TunnelLogger } from '../tunnel/ports.ts';
 import { silentLogger } from '../tunnel/ports.ts';
 import { OpenRequests, type StillAllowed } from './active.ts';
@@ -105,7 +106,7 @@ export function createK8sProxy(options: K8sProxyOptions): K8sProxy {
     logger: options.logger ?? silentLogger,
     streamTimeoutMs: options.streamTimeoutMs ?? 10_000,
     open: new OpenRequests(),
-    newRequestId: randomUUID,
+    newRequestId,
     now: () => performance.now(),
   };
   if (options.authorizer !== undefined) deps.authorizer = options.authorizer;
