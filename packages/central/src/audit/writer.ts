@@ -99,45 +99,74 @@ function storeBatchWriter(db: Kysely<Database>): BatchWriter {
 
 /**
  * PostgreSQL in one round trip per batch, instead of five (begin, lock the head, insert,
- * move the head, commit): chained from the head this writer last saw, one statement moves
- * the head only if it is still there and inserts the rows only if it moved. A statement is
- * atomic, and under READ COMMITTED a concurrent writer's move (another replica) makes this
- * one match nothing; the writer then reads the new head and chains again.
+ * move the head, commit): chained from the head this writer last left, one statement
+ * moves the head only if it is still there and inserts the rows only if it moved. A
+ * statement is atomic, and under READ COMMITTED a concurrent writer's move (another
+ * replica) makes this one match nothing; the batch is then written in a transaction that
+ * locks the head row, sure to succeed however busy the other replicas are.
+ *
+ * One batch at a time. Sending the next batch before the previous one commits (chained
+ * from where it will leave the head) was tried: on separate pooled connections the two
+ * statements reach PostgreSQL in either order, so most guesses missed and throughput fell
+ * to a third (measured side by side with this writer, 32 requests in flight).
  */
 function postgresBatchWriter(db: Kysely<Database>): BatchWriter {
-  let known: { seq: number; hash: string } | undefined;
-  const readHead = async () => {
-    const head = await db
-      .selectFrom('audit_head')
-      .select(['seq', 'hash'])
-      .where('id', '=', 1)
-      .executeTakeFirst();
-    if (!head) throw new Error('the audit head row is missing: the log was tampered with (run verify)');
-    return { seq: Number(head.seq), hash: head.hash };
+  type Head = { seq: number; hash: string };
+  /** Where this writer's last batch left the head; unknown at first and after a miss. */
+  let expected: Head | undefined;
+  const insert = (chained: AuditRow[]) =>
+    sql`insert into audit_log
+      select * from json_populate_recordset(null::audit_log, ${JSON.stringify(chained)}::json)`;
+  /** Moves the head from `from` to the last of `chained` and inserts them, if still there. */
+  const attempt = async (chained: AuditRow[], from: Head, to: Head): Promise<boolean> => {
+    const result = await sql`
+      with moved as (
+        update audit_head set seq = ${to.seq}, hash = ${to.hash}
+        where id = 1 and seq = ${from.seq} and hash = ${from.hash}
+        returning 1
+      )
+      ${insert(chained)}
+      where exists (select 1 from moved)`.execute(db);
+    return Number(result.numAffectedRows ?? 0) === chained.length;
   };
+  /** One transaction holding the head row's lock. */
+  const locked = (rows: UnchainedRow[]) =>
+    db.transaction().execute(async (tx) => {
+      const head = await tx
+        .selectFrom('audit_head')
+        .select(['seq', 'hash'])
+        .where('id', '=', 1)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!head) throw new Error('the audit head row is missing: the log was tampered with (run verify)');
+      const chained = chain(rows, { seq: Number(head.seq), hash: head.hash });
+      const last = chained.at(-1) as AuditRow;
+      await insert(chained).execute(tx);
+      await tx
+        .updateTable('audit_head')
+        .set({ seq: last.seq, hash: last.hash })
+        .where('id', '=', 1)
+        .execute();
+      return chained;
+    });
   return {
     async write(rows) {
-      for (let attempt = 0; ; attempt++) {
-        known ??= await readHead();
-        const chained = chain(rows, known);
-        const last = chained.at(-1);
-        if (last === undefined) return [];
-        const result = await sql`
-          with moved as (
-            update audit_head set seq = ${last.seq}, hash = ${last.hash}
-            where id = 1 and seq = ${known.seq} and hash = ${known.hash}
-            returning 1
-          )
-          insert into audit_log
-          select * from json_populate_recordset(null::audit_log, ${JSON.stringify(chained)}::json)
-          where exists (select 1 from moved)`.execute(db);
-        if (Number(result.numAffectedRows ?? 0) === chained.length) {
-          known = { seq: last.seq, hash: last.hash };
-          return chained.map((row) => row.seq);
-        }
-        known = undefined;
-        if (attempt >= 20) throw new Error('the audit head kept moving under this writer');
+      if (rows.length === 0) return [];
+      const from = expected;
+      expected = undefined;
+      let chained = from === undefined ? undefined : chain(rows, from);
+      const guessed = chained?.at(-1);
+      if (
+        from === undefined ||
+        chained === undefined ||
+        guessed === undefined ||
+        !(await attempt(chained, from, guessed))
+      ) {
+        chained = await locked(rows);
       }
+      const last = chained.at(-1) as AuditRow;
+      expected = { seq: last.seq, hash: last.hash };
+      return chained.map((row) => row.seq);
     },
     pipelined: false,
     close: async () => {},
