@@ -22,7 +22,7 @@ export type AuditRow = Omit<AuditLogTable, 'seq' | 'duration_ms' | 'bytes_in' | 
  * makes every stored row fail verification. A new column goes at the end, and rows
  * written before it hash it as null.
  */
-const HASHED_COLUMNS = [
+export const HASHED_COLUMNS = [
   'prev_hash',
   'seq',
   'phase',

@@ -25,7 +25,7 @@
 import { closeSync, fdatasync, openSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
-import { type AuditRow, chain, type UnchainedRow } from './chain.ts';
+import { type AuditRow, chain, HASHED_COLUMNS, type UnchainedRow } from './chain.ts';
 
 /** Writes one batch and resolves with the rows' seqs once they are durable. */
 export interface BatchWriter {
@@ -38,38 +38,8 @@ export interface BatchWriter {
   close(): Promise<void>;
 }
 
-/** The columns of an audit row in insert order (fixed, so one statement serves every row). */
-const COLUMNS = [
-  'seq',
-  'phase',
-  'request_id',
-  'time',
-  'kind',
-  'user_id',
-  'username',
-  'source_ip',
-  'cluster_id',
-  'cluster_name',
-  'method',
-  'path',
-  'verb',
-  'api_group',
-  'resource',
-  'subresource',
-  'namespace',
-  'name',
-  'command',
-  'decision',
-  'decision_rule',
-  'decision_reason',
-  'status',
-  'duration_ms',
-  'bytes_in',
-  'bytes_out',
-  'error',
-  'prev_hash',
-  'hash',
-] as const satisfies ReadonlyArray<keyof AuditRow>;
+/** Every column of an audit row: those the hash covers, and the hash. */
+const COLUMNS = [...HASHED_COLUMNS, 'hash'] as const satisfies ReadonlyArray<keyof AuditRow>;
 
 /** How long a batch retries while another connection holds SQLite's write lock. */
 const BUSY_GIVE_UP_MS = 5000;
