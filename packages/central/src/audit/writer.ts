@@ -1,17 +1,16 @@
 /**
- * The audit log's group-commit writer. Entries queue; a flush takes all that are queued
- * and writes them in one transaction, so the cost of a commit is shared by every request
- * that arrived meanwhile. A caller's promise settles only when its rows are durably
- * committed, or their transaction failed. With PostgreSQL (and SQLite in memory) one
- * flush runs at a time; with a SQLite file the next flush may commit while the previous
- * one is still being synced to disk (see sqlite-writer.ts).
+ * The audit log's group-commit writer. Entries queue; one flush at a time takes all that
+ * are queued and writes them in one transaction, so the cost of a commit (an fsync) is
+ * shared by every request that arrived while the previous one ran. A caller's promise
+ * settles only when its rows are committed, or their transaction failed.
  */
+import { Worker } from 'node:worker_threads';
 import { KgateError } from '@kgate/core/errors';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type AuditRow, chain, type UnchainedRow } from './chain.ts';
-import { type BatchWriter, sqliteBatchWriter } from './sqlite-writer.ts';
+import type { WorkerReply, WorkerRequest } from './sqlite-worker.ts';
 import type { AuditStats } from './types.ts';
 
 /**
@@ -92,9 +91,12 @@ async function writeBatch(db: Kysely<Database>, rows: UnchainedRow[]) {
   });
 }
 
+/** Writes one batch and resolves with the rows' seqs. */
+type BatchWriter = { write(rows: UnchainedRow[]): Promise<number[]>; close(): Promise<void> };
+
 /** Batches through the Store's own connection (SQLite in memory). */
 function storeBatchWriter(db: Kysely<Database>): BatchWriter {
-  return { write: (rows) => writeBatch(db, rows), pipelined: false, close: async () => {} };
+  return { write: (rows) => writeBatch(db, rows), close: async () => {} };
 }
 
 /**
@@ -168,8 +170,43 @@ function postgresBatchWriter(db: Kysely<Database>): BatchWriter {
       expected = { seq: last.seq, hash: last.hash };
       return chained.map((row) => row.seq);
     },
-    pipelined: false,
     close: async () => {},
+  };
+}
+
+/** Batches through a worker thread with its own connection (see sqlite-worker.ts). */
+function workerBatchWriter(path: string): BatchWriter {
+  const worker = new Worker(new URL('./sqlite-worker.ts', import.meta.url), { workerData: { path } });
+  const waiting = new Map<number, { resolve(seqs: number[]): void; reject(error: Error): void }>();
+  let next = 0;
+  // Only a batch in flight keeps the process alive.
+  worker.unref();
+  worker.on('message', (reply: WorkerReply) => {
+    const pending = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    if (waiting.size === 0) worker.unref();
+    if ('error' in reply) pending?.reject(new Error(reply.error));
+    else pending?.resolve(reply.seqs);
+  });
+  const failAll = (error: Error) => {
+    for (const pending of waiting.values()) pending.reject(error);
+    waiting.clear();
+  };
+  worker.on('error', failAll);
+  worker.on('exit', () => failAll(new Error('the audit writer thread stopped')));
+  return {
+    write(rows) {
+      const id = next++;
+      const { promise, resolve, reject } = Promise.withResolvers<number[]>();
+      waiting.set(id, { resolve, reject });
+      worker.ref();
+      // One string clones far cheaper than many row objects.
+      worker.postMessage({ id, rows: JSON.stringify(rows) } satisfies WorkerRequest);
+      return promise;
+    },
+    async close() {
+      await worker.terminate();
+    },
   };
 }
 
@@ -177,7 +214,7 @@ function postgresBatchWriter(db: Kysely<Database>): BatchWriter {
 export function createAuditWriter(store: Pick<Store, 'db' | 'driver' | 'sqlitePath'>): AuditWriter {
   const batches =
     store.sqlitePath !== undefined
-      ? sqliteBatchWriter(store.sqlitePath)
+      ? workerBatchWriter(store.sqlitePath)
       : store.driver === 'postgres'
         ? postgresBatchWriter(store.db)
         : storeBatchWriter(store.db);
@@ -200,37 +237,6 @@ export function createAuditWriter(store: Pick<Store, 'db' | 'driver' | 'sqlitePa
     });
   }
 
-  /** Writes one batch; resolves when its callers have their answer. */
-  function flush(batch: Pending[]): Promise<void> {
-    const rows = batch.flatMap((pending) => pending.rows);
-    let written: Promise<number[]>;
-    try {
-      written = batches.write(rows);
-    } catch (cause) {
-      written = Promise.reject(cause);
-    }
-    return written.then(
-      (seqs) => {
-        stats.flushes += 1;
-        stats.rows += seqs.length;
-        let at = 0;
-        for (const pending of batch) {
-          pending.resolve(seqs.slice(at, at + pending.rows.length));
-          at += pending.rows.length;
-        }
-      },
-      (cause) => {
-        const error = unavailable(
-          `the audit log cannot be written (${(cause as Error)?.message ?? String(cause)}), so the request is refused`,
-          cause,
-        );
-        for (const pending of batch) pending.reject(error);
-      },
-    );
-  }
-
-  const inFlight = new Set<Promise<void>>();
-
   async function drain(): Promise<void> {
     // Start after the I/O callbacks of this turn of the event loop, so that requests
     // arriving together share the flush; those arriving while it runs share the next.
@@ -239,16 +245,23 @@ export function createAuditWriter(store: Pick<Store, 'db' | 'driver' | 'sqlitePa
       if (!closed && !queue.some((pending) => pending.urgent)) await linger(LINGER_MS);
       const batch = queue;
       queue = [];
-      const flushed = flush(batch);
-      if (!batches.pipelined) {
-        await flushed;
-        continue;
+      const rows = batch.flatMap((pending) => pending.rows);
+      try {
+        const seqs = await batches.write(rows);
+        stats.flushes += 1;
+        stats.rows += seqs.length;
+        let at = 0;
+        for (const pending of batch) {
+          pending.resolve(seqs.slice(at, at + pending.rows.length));
+          at += pending.rows.length;
+        }
+      } catch (cause) {
+        const error = unavailable(
+          `the audit log cannot be written (${(cause as Error)?.message ?? String(cause)}), so the request is refused`,
+          cause,
+        );
+        for (const pending of batch) pending.reject(error);
       }
-      // The batch's place in the chain is fixed: the next one may be written while this
-      // one is synced. Those arriving in the meantime share the next turn's flush.
-      inFlight.add(flushed);
-      void flushed.finally(() => inFlight.delete(flushed));
-      await new Promise((resolve) => setImmediate(resolve));
     }
     flushing = undefined;
   }
@@ -268,7 +281,6 @@ export function createAuditWriter(store: Pick<Store, 'db' | 'driver' | 'sqlitePa
       closed = true;
       wake?.();
       await flushing;
-      await Promise.all(inFlight);
       await batches.close();
     },
   };

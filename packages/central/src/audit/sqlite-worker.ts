@@ -1,0 +1,51 @@
+/**
+ * The SQLite audit writer's thread. node:sqlite is synchronous: a commit with
+ * `synchronous = FULL` waits for the disk (fsync), and on the main thread that wait
+ * would stall every request central is serving. Here it stalls only this thread. It has
+ * its own connection to the database file and writes one batch per message, chained
+ * after the head it reads inside the transaction (as writer.ts does for PostgreSQL).
+ */
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { parentPort, workerData } from 'node:worker_threads';
+import { type AuditRow, chain, HASHED_COLUMNS, type UnchainedRow } from './chain.ts';
+
+/** A batch to write, and the answer: the rows' seqs, or why it failed. */
+export type WorkerRequest = { id: number /** JSON of `UnchainedRow[]`. */; rows: string };
+export type WorkerReply = { id: number; seqs: number[] } | { id: number; error: string };
+
+const port = parentPort;
+if (port === null) throw new Error('sqlite-worker.ts runs as a worker thread');
+const db = new DatabaseSync((workerData as { path: string }).path);
+db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+const readHead = db.prepare('select seq, hash from audit_head where id = 1');
+const moveHead = db.prepare('update audit_head set seq = ?, hash = ? where id = 1');
+/** Every column of a row: those the hash covers, and the hash; one statement for all rows. */
+const COLUMNS = [...HASHED_COLUMNS, 'hash'] as const satisfies ReadonlyArray<keyof AuditRow>;
+const insert = db.prepare(
+  `insert into audit_log (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`,
+);
+
+port.on('message', ({ id, rows: json }: WorkerRequest) => {
+  const rows = JSON.parse(json) as UnchainedRow[];
+  let reply: WorkerReply;
+  try {
+    db.exec('begin immediate');
+    try {
+      const head = readHead.get() as { seq: number; hash: string } | undefined;
+      if (head === undefined)
+        throw new Error('the audit head row is missing: the log was tampered with (run verify)');
+      const chained = chain(rows, { seq: Number(head.seq), hash: head.hash });
+      for (const row of chained) insert.run(...COLUMNS.map((column) => row[column] as SQLInputValue));
+      const last = chained.at(-1);
+      if (last !== undefined) moveHead.run(last.seq, last.hash);
+      db.exec('commit');
+      reply = { id, seqs: chained.map((row) => row.seq) };
+    } catch (error) {
+      db.exec('rollback');
+      throw error;
+    }
+  } catch (error) {
+    reply = { id, error: error instanceof Error ? error.message : String(error) };
+  }
+  port.postMessage(reply);
+});
