@@ -21,7 +21,6 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createAuditLog } from '../packages/central/src/audit/log.ts';
 import { openStore } from '../packages/central/src/store/index.ts';
-import { writeAgentKubeconfig } from './agent-kubeconfig.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const node = path.join(root, 'node_modules', '.bin', 'node');
@@ -95,7 +94,7 @@ function request(
 
 const dir = await mkdtemp(path.join(tmpdir(), 'kgate-audit-crash-'));
 try {
-  const cluster = await new Promise<{ url: string; caPem: string; saToken: string }>((resolve, reject) => {
+  const cluster = await new Promise<{ agentKubeconfig: string }>((resolve, reject) => {
     const child = spawn(node, ['bench/gateway-node.ts', 'cluster'], {
       cwd: root,
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -105,7 +104,7 @@ try {
     child.once('exit', (code) => reject(new Error(`the fixture exited with ${code}`)));
   });
   const kubeconfig = path.join(dir, 'agent-kubeconfig');
-  await writeAgentKubeconfig(kubeconfig, cluster);
+  await writeFile(kubeconfig, cluster.agentKubeconfig, { mode: 0o600 });
 
   const [userPort, agentPort] = [await freePort(), await freePort()];
   const dataDir = path.join(dir, 'central');

@@ -1,7 +1,8 @@
 /**
  * One process of the gateway benchmark (bench/gateway.ts starts them):
  *
- *   node bench/gateway-node.ts cluster   the API server fixture with a ConfigMap to GET
+ *   node bench/gateway-node.ts cluster   the API server fixture with a ConfigMap to GET, and
+ *                                        the kubeconfig a kgate-agent reaches it with
  *   node bench/gateway-node.ts central [--cache-tokens-ms N] [--cache-identities-ms N] [--audit FILE]
  *                                        central's agent port and user port (/k8s/…);
  *                                        with --audit, central's write-ahead audit log in
@@ -51,7 +52,11 @@ async function cluster(): Promise<() => Promise<void>> {
     metadata: { name: 'x', namespace: 'default' },
     data: { greeting: 'hello from the benchmark', size: 'x'.repeat(256) },
   });
-  process.stdout.write(`${JSON.stringify({ url: server.url, caPem: server.caPem, saToken, directToken })}\n`);
+  // The kgate-agent's kubeconfig (the ServiceAccount token), rendered by the fixture.
+  const agentKubeconfig = server.kubeconfig({ user: { token: saToken }, context: 'bench' });
+  process.stdout.write(
+    `${JSON.stringify({ url: server.url, caPem: server.caPem, saToken, directToken, agentKubeconfig })}\n`,
+  );
   return () => server.close();
 }
 

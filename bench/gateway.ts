@@ -26,7 +26,6 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { writeAgentKubeconfig } from './agent-kubeconfig.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const node = path.join(root, 'node_modules', '.bin', 'node');
@@ -255,12 +254,12 @@ async function measure(target: Target, ms: number): Promise<Measured> {
 
 const dir = await mkdtemp(path.join(tmpdir(), 'kgate-bench-'));
 try {
-  const cluster = await start<{ url: string; caPem: string; saToken: string; directToken: string }>([
+  const cluster = await start<{ url: string; caPem: string; directToken: string; agentKubeconfig: string }>([
     'bench/gateway-node.ts',
     'cluster',
   ]);
   const kubeconfig = path.join(dir, 'agent-kubeconfig');
-  await writeAgentKubeconfig(kubeconfig, cluster);
+  await writeFile(kubeconfig, cluster.agentKubeconfig, { mode: 0o600 });
   fixturePid = cluster.pid;
   const direct: Target = {
     name: 'direct',

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { OidcProvider } from '@kgate/testkit/oidc';
 import type { SessionJson } from './helpers/central.ts';
-import { type Driver, drivers, freshDatabase, postgresUnavailable } from './helpers/databases.ts';
+import { databaseTest } from './helpers/databases.ts';
 import { endedAuditEvents, idTokenByBrowser, startIdp, startSsoCentral } from './sso-support.ts';
 
 let idp: OidcProvider;
@@ -22,27 +22,16 @@ interface StartJson {
   expires_in: number;
 }
 
-/** Runs `fn` against a central with SSO on a fresh database of `driver`. */
+/** Runs `fn` against a central with SSO, on a fresh database of each driver. */
 function ssoTest(name: string, fn: (t: Awaited<ReturnType<typeof startSsoCentral>>) => Promise<void>): void {
-  for (const driver of ['sqlite', 'postgres'] as Driver[]) {
-    if (!drivers.includes(driver)) {
-      test(`${name} (${driver})`, { skip: postgresUnavailable }, () => {});
-      continue;
+  databaseTest(name, async (database) => {
+    const t = await startSsoCentral(idp, { database });
+    try {
+      await fn(t);
+    } finally {
+      await t.cleanup();
     }
-    test(`${name} (${driver})`, async () => {
-      const database = await freshDatabase(driver);
-      try {
-        const t = await startSsoCentral(idp, { database });
-        try {
-          await fn(t);
-        } finally {
-          await t.cleanup();
-        }
-      } finally {
-        await database.drop();
-      }
-    });
-  }
+  });
 }
 
 ssoTest(

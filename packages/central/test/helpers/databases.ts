@@ -91,12 +91,12 @@ export async function freshDatabase(driver: Driver): Promise<TestDatabase> {
 }
 
 /**
- * Declares `name` once per driver (`name (sqlite)`, `name (postgres)`), each run on a
- * fresh, migrated database that is dropped afterwards.
+ * One test per driver (SQLite, and PostgreSQL where this machine has it) on a fresh,
+ * empty database, dropped afterwards. Without PostgreSQL outside CI its variant is skipped.
  */
-export function storeTest(
+export function databaseTest(
   name: string,
-  fn: (store: Store, database: TestDatabase) => Promise<void>,
+  fn: (database: TestDatabase) => Promise<void>,
   options: { drivers?: readonly Driver[] } = {},
 ): void {
   for (const driver of options.drivers ?? (['sqlite', 'postgres'] as const)) {
@@ -107,15 +107,33 @@ export function storeTest(
     test(`${name} (${driver})`, async () => {
       const database = await freshDatabase(driver);
       try {
-        const store = await database.reopen();
-        try {
-          await fn(store, database);
-        } finally {
-          await store.close();
-        }
+        await fn(database);
       } finally {
         await database.drop();
       }
     });
   }
+}
+
+/**
+ * Declares `name` once per driver (`name (sqlite)`, `name (postgres)`), each run on a
+ * fresh, migrated database that is dropped afterwards.
+ */
+export function storeTest(
+  name: string,
+  fn: (store: Store, database: TestDatabase) => Promise<void>,
+  options: { drivers?: readonly Driver[] } = {},
+): void {
+  databaseTest(
+    name,
+    async (database) => {
+      const store = await database.reopen();
+      try {
+        await fn(store, database);
+      } finally {
+        await store.close();
+      }
+    },
+    options,
+  );
 }

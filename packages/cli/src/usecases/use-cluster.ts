@@ -4,7 +4,6 @@
  * credentials stay in the keyring (or kgate's 0600 file) and are refreshed as they expire.
  */
 import path from 'node:path';
-import { EXEC_CREDENTIAL_V1 } from '@kgate/core/exec-credential';
 import {
   addToKubeconfig,
   type MergeReport,
@@ -17,6 +16,7 @@ import { type ClusterInfo, listClustersRequest } from '../infrastructure/central
 import { settingsOf } from '../infrastructure/config-file.ts';
 import { writeTokenLauncher } from '../infrastructure/launcher.ts';
 import { userHome } from '../infrastructure/paths.ts';
+import { kgateExecUser } from './exec-user.ts';
 
 /** The name of the kubeconfig cluster, user and context kgate writes for `cluster`. */
 export function contextName(cluster: string): string {
@@ -30,20 +30,12 @@ export function clusterServer(server: string, cluster: string): string {
 
 /** The kubeconfig user entry: an exec plugin, no secret. */
 export function execUser(name: string, launcher: string, server: string): NamedAuthInfo {
-  return {
-    name,
-    user: {
-      exec: {
-        apiVersion: EXEC_CREDENTIAL_V1,
-        command: launcher,
-        args: ['token', '--server', server],
-        interactiveMode: 'Never',
-        provideClusterInfo: false,
-        installHint:
-          'kgate wrote this entry; run `kgate clusters use` again to restore its credential plugin',
-      },
-    },
-  };
+  return kgateExecUser(name, {
+    command: launcher,
+    args: ['token', '--server', server],
+    interactiveMode: 'Never',
+    writtenBy: 'kgate clusters use',
+  });
 }
 
 /** What `use` did. */

@@ -4,12 +4,12 @@
  * runs `get-token` with the same flags. Like `kgate clusters use`, the entry runs a
  * launcher that pins this node and this installation, not whatever `kgate` PATH finds.
  */
-import { EXEC_CREDENTIAL_V1 } from '@kgate/core/exec-credential';
 import { addToKubeconfig, type NamedAuthInfo } from '@kgate/core/kubeconfig';
 import { stringify } from 'yaml';
 import { writeTokenLauncher } from '../../infrastructure/launcher.ts';
 import { kgatePaths, userHome } from '../../infrastructure/paths.ts';
 import { CLIENT_SECRET_ENV, type OidcLoginSettings, parseOidcLoginArgs } from '../../oidc/settings.ts';
+import { kgateExecUser } from '../../usecases/exec-user.ts';
 import { oidcBundlePath } from './bundle-path.ts';
 import type { OidcLoginDeps, OidcLoginIO } from './io.ts';
 import { obtainEntry } from './obtain.ts';
@@ -55,23 +55,15 @@ export function getTokenArgs(settings: OidcLoginSettings): string[] {
  * process on the machine can list.
  */
 export function execUserEntry(name: string, launcher: string, settings: OidcLoginSettings): NamedAuthInfo {
-  return {
-    name,
-    user: {
-      exec: {
-        apiVersion: EXEC_CREDENTIAL_V1,
-        command: launcher,
-        args: getTokenArgs(settings),
-        ...(settings.clientSecret === undefined
-          ? {}
-          : { env: [{ name: CLIENT_SECRET_ENV, value: settings.clientSecret }] }),
-        interactiveMode: 'IfAvailable',
-        provideClusterInfo: false,
-        installHint:
-          'kgate wrote this entry; run `kgate oidc-login setup` again to restore its credential plugin',
-      },
-    },
-  };
+  return kgateExecUser(name, {
+    command: launcher,
+    args: getTokenArgs(settings),
+    ...(settings.clientSecret === undefined
+      ? {}
+      : { env: [{ name: CLIENT_SECRET_ENV, value: settings.clientSecret }] }),
+    interactiveMode: 'IfAvailable',
+    writtenBy: 'kgate oidc-login setup',
+  });
 }
 
 /**
