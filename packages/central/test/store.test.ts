@@ -13,6 +13,7 @@ storeTest('the schema uses only portable column types (text, integer and bigint)
   const tables = await store.db.introspection.getTables();
   const ours = tables.filter((table) => !table.name.startsWith('kysely_'));
   assert.deepEqual(ours.map((table) => table.name).sort(), [
+    'access_version',
     'agent_join_tokens',
     'audit_head',
     'audit_log',
@@ -51,7 +52,7 @@ storeTest(
       const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(reopened.db);
       assert.deepEqual(
         applied.rows.map((r) => r.name),
-        ['0001-initial', '0002-audit', '0003-roles', '0004-sso'],
+        ['0001-initial', '0002-audit', '0003-roles', '0004-sso', '0005-access-version'],
       );
     } finally {
       await reopened.close();
@@ -116,6 +117,34 @@ storeTest(
     });
     assert.equal(await store.clusters.delete('c'), true);
     assert.equal((await store.db.selectFrom('agent_join_tokens').selectAll().execute()).length, 0);
+  },
+);
+
+storeTest(
+  'the access version moves on with each change of access, in its transaction, and with nothing else',
+  async (store) => {
+    const version = () => store.accessVersion.current();
+    assert.equal(await version(), 0);
+    await store.users.create({ id: 'u1', username: 'a', passwordHash: null, roles: ['r'], createdAt: now });
+    assert.equal(await version(), 0, 'a new user takes nothing away');
+    await store.users.setRoles('u1', ['r']);
+    assert.equal(await version(), 0, 'the same roles again are no change');
+    await store.users.setRoles('u1', ['x', 'r']);
+    assert.equal(await version(), 1);
+    assert.equal(await store.roles.upsert('r', { name: 'r', rules: [] }, now), true);
+    assert.equal(await store.roles.upsert('r', { name: 'r', rules: [] }, now), false);
+    assert.equal(await version(), 2);
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.users.setRoles('u1', []);
+        throw new Error('failed after the change');
+      }),
+      /failed after the change/,
+    );
+    assert.equal(await version(), 2, 'a rolled-back change does not move it');
+    assert.equal(await store.users.delete('u1'), true);
+    assert.equal(await store.users.delete('u1'), false);
+    assert.equal(await version(), 3);
   },
 );
 

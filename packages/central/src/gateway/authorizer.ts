@@ -24,10 +24,19 @@ export function closeRevokedOnAccessChange(
 ): void {
   rbac.onAccessChange((change) => {
     const affected = 'everyone' in change ? undefined : new Set(change.userIds);
+    // One read per user, however many requests they have open.
+    const users = new Map<string, ReturnType<Store['users']['findById']>>();
+    const findUser = (id: string) => {
+      const known = users.get(id);
+      if (known !== undefined) return known;
+      const user = store.users.findById(id);
+      users.set(id, user);
+      return user;
+    };
     proxy
       .closeRevoked(async (open) => {
         if (affected !== undefined && !affected.has(open.identity.userId)) return true;
-        const user = await store.users.findById(open.identity.userId);
+        const user = await findUser(open.identity.userId);
         if (user === undefined || user.username !== open.identity.username) return false;
         const identity = { userId: user.id, username: user.username, roles: user.roles };
         return (await rbac.authorize(identity, open.cluster.clusterName, open.info)).allowed;

@@ -15,6 +15,7 @@ import {
   validateRolesDocument,
 } from '@kgate/core/rbac';
 import type { RequestInfo } from '@kgate/core/request-info';
+import type { Logger } from 'pino';
 import { ADMIN_ROLE, type Identity } from '../auth/identity.ts';
 import type { Clock } from '../clock.ts';
 import type { ProxyDecision } from '../proxy/ports.ts';
@@ -41,23 +42,40 @@ export interface RbacService {
    * transaction: all of it lands, or nothing (any unknown user or role is an error).
    */
   apply(document: unknown): Promise<ApplyResult>;
-  /** Calls `listener` after every change of access (after the change is committed). */
+  /**
+   * Calls `listener` after every change of access (after the change is committed): at
+   * once for changes made through this service, within {@link ACCESS_CHECK_MS} for those
+   * made on another replica (as `{ everyone: true }`).
+   */
   onAccessChange(listener: (change: AccessChange) => void): void;
-  /** Announces a change made elsewhere (a user's roles set or the user deleted). */
+  /** Announces a change made elsewhere in this process (a user's roles set or the user deleted). */
   accessChanged(change: AccessChange): void;
+  /** Stops watching for changes made on other replicas. */
+  close(): void;
 }
 
-/** How long a compiled policy is trusted before the store is asked whether roles changed (another replica may have applied some). */
-const POLICY_CHECK_MS = 2000;
+/**
+ * How long a replica trusts what it knows of access before asking the store whether it
+ * changed elsewhere (on another replica): the longest such a change takes to reach this
+ * replica's next request and to close the open requests it no longer allows here.
+ */
+const ACCESS_CHECK_MS = 2000;
 
-export function createRbacService(options: { store: Store; clock: Clock }): RbacService {
+export function createRbacService(options: {
+  store: Store;
+  clock: Clock;
+  /** Where a failed check for changes made elsewhere is reported. */
+  logger?: Pick<Logger, 'warn'>;
+}): RbacService {
   const { store, clock } = options;
   const listeners: Array<(change: AccessChange) => void> = [];
-  let cached: { policy: Policy; version: string; checkedAt: number } | undefined;
+  let cached: { policy: Policy; version: number; checkedAt: number } | undefined;
   let loading: Promise<Policy> | undefined;
 
+  // Read the version before the roles: a change landing in between is seen as newer
+  // next time, never missed.
   const compileFromStore = async (): Promise<Policy> => {
-    const version = await store.roles.version();
+    const version = await store.accessVersion.current();
     if (cached !== undefined && cached.version === version) {
       cached.checkedAt = Date.now();
       return cached.policy;
@@ -69,7 +87,7 @@ export function createRbacService(options: { store: Store; clock: Clock }): Rbac
   };
 
   const policy = (): Promise<Policy> | Policy => {
-    if (cached !== undefined && Date.now() - cached.checkedAt < POLICY_CHECK_MS) return cached.policy;
+    if (cached !== undefined && Date.now() - cached.checkedAt < ACCESS_CHECK_MS) return cached.policy;
     loading ??= compileFromStore().finally(() => {
       loading = undefined;
     });
@@ -79,6 +97,28 @@ export function createRbacService(options: { store: Store; clock: Clock }): Rbac
   const announce = (change: AccessChange) => {
     cached = undefined;
     for (const listener of listeners) listener(change);
+  };
+
+  // Changes made on other replicas: the access version moved on without this replica
+  // announcing it. (This replica's own changes move it too and are re-checked once more.)
+  let seen: number | undefined;
+  let checking = false;
+  let watcher: NodeJS.Timeout | undefined;
+  const checkElsewhere = async () => {
+    if (checking) return;
+    checking = true;
+    try {
+      const version = await store.accessVersion.current();
+      if (seen !== undefined && version !== seen) announce({ everyone: true });
+      seen = version;
+    } catch (error) {
+      options.logger?.warn(
+        { error: String(error) },
+        'checking for access changes made on other replicas failed',
+      );
+    } finally {
+      checking = false;
+    }
   };
 
   return {
@@ -169,10 +209,19 @@ export function createRbacService(options: { store: Store; clock: Clock }): Rbac
 
     onAccessChange(listener) {
       listeners.push(listener);
+      if (watcher === undefined) {
+        void checkElsewhere();
+        watcher = setInterval(() => void checkElsewhere(), ACCESS_CHECK_MS);
+        watcher.unref();
+      }
     },
 
     accessChanged(change) {
       announce(change);
+    },
+
+    close() {
+      clearInterval(watcher);
     },
   };
 }

@@ -148,7 +148,8 @@ export async function startCentral(options: StartCentralOptions): Promise<Centra
     // Flushes what is queued before the store closes (cleanups run in reverse).
     cleanups.push(() => audit.close());
     const builtInPresence = gatewayPresence({ store, logger });
-    const rbac = createRbacService({ store, clock });
+    const rbac = createRbacService({ store, clock, logger });
+    cleanups.push(async () => rbac.close());
     const oidc = config.auth.oidc;
     const sso = oidc && (await createSsoService({ config: oidc, store, auth, rbac, clock, logger }));
     if (!config.auth.passwordLogin && !oidc) {

@@ -1,3 +1,4 @@
+export type { AccessVersionRepository } from './access.ts';
 export type { ClusterRepository, ClusterSighting } from './clusters.ts';
 export type { JoinTokenRepository } from './join-tokens.ts';
 export type { RefreshTokenRepository } from './refresh-tokens.ts';

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { accessVersionRepository } from './access.ts';
 import type { Database } from './schema.ts';
 
 /** A stored role: its name and the JSON of its validated definition. */
@@ -13,13 +14,15 @@ export interface StoredRole {
 /** Central RBAC roles. */
 export interface RoleRepository {
   list(): Promise<StoredRole[]>;
-  /** Inserts or replaces a role; true when it was new or its definition changed. */
+  /**
+   * Inserts or replaces a role; true when it was new or its definition changed, which
+   * moves the access version on (see access.ts).
+   */
   upsert(name: string, definition: unknown, now: Date): Promise<boolean>;
-  /** The largest `updated_at`, so a replica can tell that its compiled policy is stale. */
-  version(): Promise<string>;
 }
 
 export function roleRepository(db: Kysely<Database>): RoleRepository {
+  const access = accessVersionRepository(db);
   return {
     async list() {
       const rows = await db.selectFrom('roles').selectAll().orderBy('name').execute();
@@ -38,6 +41,7 @@ export function roleRepository(db: Kysely<Database>): RoleRepository {
         .where('name', '=', name)
         .executeTakeFirst();
       if (existing?.definition === text) return false;
+      await access.bump();
       const at = now.toISOString();
       if (existing === undefined)
         await db
@@ -51,13 +55,6 @@ export function roleRepository(db: Kysely<Database>): RoleRepository {
           .where('name', '=', name)
           .execute();
       return true;
-    },
-    async version() {
-      const row = await db
-        .selectFrom('roles')
-        .select((eb) => eb.fn.max('updated_at').as('latest'))
-        .executeTakeFirst();
-      return String(row?.latest ?? '');
     },
   };
 }

@@ -137,6 +137,12 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+/** One row (id 1): moved on by every change of access (see store/access.ts). */
+export interface AccessVersionTable {
+  id: number;
+  version: Int64;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -149,4 +155,5 @@ export interface Database {
   audit_head: AuditHeadTable;
   sso_nonces: SsoNoncesTable;
   sso_used_tokens: SsoUsedTokensTable;
+  access_version: AccessVersionTable;
 }

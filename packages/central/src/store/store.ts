@@ -1,6 +1,7 @@
 import { KgateError } from '@kgate/core/errors';
 import type { Kysely } from 'kysely';
 import type { CentralConfig } from '../config/index.ts';
+import { type AccessVersionRepository, accessVersionRepository } from './access.ts';
 import { type ClusterRepository, clusterRepository } from './clusters.ts';
 import { type JoinTokenRepository, joinTokenRepository } from './join-tokens.ts';
 import { migrateToLatest } from './migrations/index.ts';
@@ -26,6 +27,7 @@ export interface Store {
   readonly joinTokens: JoinTokenRepository;
   readonly signingKeys: SigningKeyRepository;
   readonly roles: RoleRepository;
+  readonly accessVersion: AccessVersionRepository;
   /**
    * Runs `work` in one transaction: all its writes land, or none (a thrown error rolls
    * back). Inside, use the store passed to `work`. Nested calls join the outer transaction.
@@ -48,6 +50,7 @@ export function createStore(db: Kysely<Database>, driver: Store['driver'], sqlit
     joinTokens: joinTokenRepository(db),
     signingKeys: signingKeyRepository(db),
     roles: roleRepository(db),
+    accessVersion: accessVersionRepository(db),
     transaction: (work) =>
       db.isTransaction ? work(store) : db.transaction().execute((tx) => work(createStore(tx, driver))),
     close: () => (db.isTransaction ? Promise.resolve() : db.destroy()),

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { accessVersionRepository } from './access.ts';
 import type { Database } from './schema.ts';
 import { fromIso, toIso, type User, type UserWithPassword } from './types.ts';
 
@@ -16,9 +17,15 @@ export interface UserRepository {
   findByUsername(username: string): Promise<UserWithPassword | undefined>;
   list(): Promise<User[]>;
   count(): Promise<number>;
-  /** Replaces the user's roles; undefined if there is no such user. */
+  /**
+   * Replaces the user's roles; undefined if there is no such user. A change moves the
+   * access version on (see access.ts); call it inside a transaction.
+   */
   setRoles(id: string, roles: string[]): Promise<User | undefined>;
-  /** Deletes the user with its roles and refresh tokens; false if there was none. */
+  /**
+   * Deletes the user with its roles and refresh tokens, moving the access version on;
+   * false if there was none.
+   */
   delete(id: string): Promise<boolean>;
   /** Ids of the users that have `role`. */
   idsWithRole(role: string): Promise<string[]>;
@@ -29,6 +36,7 @@ function normalizeRoles(roles: readonly string[]): string[] {
 }
 
 export function userRepository(db: Kysely<Database>): UserRepository {
+  const access = accessVersionRepository(db);
   const rolesOf = async (userIds: string[]): Promise<Map<string, string[]>> => {
     const map = new Map<string, string[]>(userIds.map((id) => [id, []]));
     if (userIds.length === 0) return map;
@@ -108,8 +116,13 @@ export function userRepository(db: Kysely<Database>): UserRepository {
     async setRoles(id, roles) {
       const exists = await db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
       if (!exists) return undefined;
-      await db.deleteFrom('user_roles').where('user_id', '=', id).execute();
       const normalized = normalizeRoles(roles);
+      const before = new Set((await rolesOf([id])).get(id));
+      if (before.size === normalized.length && normalized.every((role) => before.has(role))) {
+        return repo.findById(id);
+      }
+      await access.bump();
+      await db.deleteFrom('user_roles').where('user_id', '=', id).execute();
       if (normalized.length > 0) {
         await db
           .insertInto('user_roles')
@@ -123,7 +136,9 @@ export function userRepository(db: Kysely<Database>): UserRepository {
       await db.deleteFrom('user_roles').where('user_id', '=', id).execute();
       await db.deleteFrom('refresh_tokens').where('user_id', '=', id).execute();
       const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+      const deleted = Number(result.numDeletedRows) > 0;
+      if (deleted) await access.bump();
+      return deleted;
     },
     async idsWithRole(role) {
       const rows = await db.selectFrom('user_roles').select('user_id').where('role', '=', role).execute();

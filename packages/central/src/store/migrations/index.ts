@@ -5,6 +5,7 @@ import * as m0001 from './0001-initial.ts';
 import * as m0002 from './0002-audit.ts';
 import * as m0003 from './0003-roles.ts';
 import * as m0004 from './0004-sso.ts';
+import * as m0005 from './0005-access-version.ts';
 
 /**
  * Every migration, in order. Names are numbered so that Kysely's alphabetical order is
@@ -15,6 +16,7 @@ const MIGRATIONS = {
   '0002-audit': m0002,
   '0003-roles': m0003,
   '0004-sso': m0004,
+  '0005-access-version': m0005,
 };
 
 /** Brings the schema up to date. Safe to run on every start, by several replicas at once. */
