@@ -120,7 +120,11 @@ storeTest(
       store.db,
     );
     await audit.begin(start('after'));
-    assert.deepEqual(await audit.verify(), { ok: true, rows: ids.length - refused.length + 1 });
+    assert.deepEqual(await audit.verify(), {
+      ok: true,
+      rows: ids.length - refused.length + 1,
+      head: await audit.head(),
+    });
     await audit.close();
   },
 );
@@ -169,7 +173,7 @@ storeTest(
     const { flushes, rows } = audit.stats();
     assert.equal(rows, 500);
     assert.ok(flushes < 100, `${flushes} flushes for 500 rows`);
-    assert.deepEqual(await audit.verify(), { ok: true, rows: 500 });
+    assert.deepEqual(await audit.verify(), { ok: true, rows: 500, head: await audit.head() });
     await audit.close();
   },
 );
@@ -200,7 +204,7 @@ storeTest(
         await seqs(store),
         Array.from({ length: 600 }, (_, i) => i + 1),
       );
-      assert.deepEqual(await first.verify(), { ok: true, rows: 600 });
+      assert.deepEqual(await first.verify(), { ok: true, rows: 600, head: await first.head() });
       assert.ok(first.stats().rows === 300 && second.stats().rows === 300);
     } finally {
       await first.close();

@@ -45,7 +45,7 @@ function tamperTest(name: string, fn: (store: Store, audit: AuditLog) => Promise
     const audit = createAuditLog(store);
     try {
       await writeRequests(audit, 0, 6);
-      assert.deepEqual(await audit.verify(), { ok: true, rows: 12 });
+      assert.deepEqual(await audit.verify(), { ok: true, rows: 12, head: await audit.head() });
       await fn(store, audit);
     } finally {
       await audit.close();
@@ -148,7 +148,7 @@ tamperTest(
     }
     await store.db.updateTable('audit_head').set({ hash: previous }).execute();
 
-    assert.deepEqual(await audit.verify(), { ok: true, rows: 16 });
+    assert.deepEqual(await audit.verify(), { ok: true, rows: 16, head: await audit.head() });
     const result = await audit.verify({ anchor });
     assert.ok(!result.ok);
     assert.equal(result.seq, 12);
@@ -165,7 +165,7 @@ tamperTest('an anchor beyond the head shows that rows and head were cut back', a
     .where('seq', '=', 10)
     .executeTakeFirstOrThrow();
   await store.db.updateTable('audit_head').set({ seq: 10, hash: row10.hash }).execute();
-  assert.deepEqual(await audit.verify(), { ok: true, rows: 10 });
+  assert.deepEqual(await audit.verify(), { ok: true, rows: 10, head: await audit.head() });
   const result = await audit.verify({ anchor });
   assert.ok(!result.ok);
   assert.equal(result.seq, 11);
@@ -173,7 +173,7 @@ tamperTest('an anchor beyond the head shows that rows and head were cut back', a
 
 storeTest('an empty audit log verifies, and its head is the genesis', async (store) => {
   const audit = createAuditLog(store);
-  assert.deepEqual(await audit.verify(), { ok: true, rows: 0 });
+  assert.deepEqual(await audit.verify(), { ok: true, rows: 0, head: await audit.head() });
   assert.deepEqual(await audit.head(), { seq: 0, hash: '0'.repeat(64) });
   await audit.close();
 });
@@ -205,7 +205,7 @@ tamperTest(
 storeTest('verify walks a log of many pages and finds an edit deep in it', async (store) => {
   const audit = createAuditLog(store);
   await Promise.all(Array.from({ length: 1300 }, (_, i) => audit.begin(start(`r${i}`, `user-${i}`))));
-  assert.deepEqual(await audit.verify(), { ok: true, rows: 1300 });
+  assert.deepEqual(await audit.verify(), { ok: true, rows: 1300, head: await audit.head() });
   await store.db.updateTable('audit_log').set({ verb: 'delete' }).where('seq', '=', 1201).execute();
   const result = await audit.verify();
   assert.ok(!result.ok);

@@ -14,7 +14,9 @@ import { type Central, resolveCentralConfig, startCentral } from '@kgate/central
 import type { ApiServer } from '@kgate/testkit/apiserver';
 import { kubectlPath } from '@kgate/testkit/kubectl';
 import { type BackgroundProcess, runProcess, startProcess } from '@kgate/testkit/process';
+import { sql } from 'kysely';
 import { stringify } from 'yaml';
+import { rowHash } from '../../central/src/audit/chain.ts';
 import {
   startOpenCluster,
   startTestAgent,
@@ -310,7 +312,10 @@ for (const driver of drivers) {
 
       const verify = await kgate('admin', ['admin', 'audit', 'verify']);
       assert.equal(verify.code, 0, verify.stderr);
-      assert.match(verify.stdout, /^audit log intact: \d+ rows, hash chain verified\n$/);
+      assert.match(
+        verify.stdout,
+        /^audit log intact: \d+ rows, hash chain verified\nanchor: \d+:[0-9a-f]{64}\n/,
+      );
     });
 
     test('kgate admin audit -f prints new events as they are recorded', async () => {
@@ -363,6 +368,71 @@ for (const driver of drivers) {
       }
       const again = await kgate('admin', ['admin', 'audit', 'verify']);
       assert.equal(again.code, 0, again.stderr);
+    });
+
+    test('a log rewritten with every hash recomputed passes verify alone, but not verify --anchor with the anchor printed before', async () => {
+      const db = central.store.db;
+      /** What a forger with the database does: set `username` on row `seq`, re-chain every row after it and the head. */
+      const forge = (seq: number, username: string | null) =>
+        db.transaction().execute(async (tx) => {
+          // Writing the head first holds off central's audit writer until this commits.
+          await tx.updateTable('audit_head').set({ seq: sql`seq` }).where('id', '=', 1).execute();
+          await tx.updateTable('audit_log').set({ username }).where('seq', '=', seq).execute();
+          const before = await tx
+            .selectFrom('audit_log')
+            .select('hash')
+            .where('seq', '=', seq - 1)
+            .executeTakeFirstOrThrow();
+          const rows = await tx
+            .selectFrom('audit_log')
+            .selectAll()
+            .where('seq', '>=', seq)
+            .orderBy('seq')
+            .execute();
+          let previous = before.hash;
+          for (const row of rows) {
+            const hash = rowHash({ ...row, prev_hash: previous });
+            await tx
+              .updateTable('audit_log')
+              .set({ prev_hash: previous, hash })
+              .where('seq', '=', row.seq)
+              .execute();
+            previous = hash;
+          }
+          await tx.updateTable('audit_head').set({ hash: previous }).where('id', '=', 1).execute();
+        });
+
+      const first = await kgate('admin', ['admin', 'audit', 'verify']);
+      assert.equal(first.code, 0, first.stderr);
+      const anchor = /^anchor: (\S+)$/m.exec(first.stdout)?.[1] ?? '';
+      const anchored = await kgate('admin', ['admin', 'audit', 'verify', '--anchor', anchor]);
+      assert.equal(anchored.code, 0, anchored.stderr);
+      assert.match(anchored.stdout, new RegExp(`row ${anchor.split(':')[0]} is the row the anchor names`));
+
+      const row = await db
+        .selectFrom('audit_log')
+        .select(['seq', 'username'])
+        .where('username', '=', 'ops@example.com')
+        .orderBy('seq', 'desc')
+        .executeTakeFirstOrThrow();
+      assert.ok(Number(row.seq) < Number(anchor.split(':')[0]));
+      await forge(Number(row.seq), 'someone-else');
+      try {
+        const plain = await kgate('admin', ['admin', 'audit', 'verify']);
+        assert.equal(plain.code, 0, 'the chain alone cannot show a full rewrite');
+        const caught = await kgate('admin', ['admin', 'audit', 'verify', '--anchor', anchor]);
+        assert.equal(caught.code, 1, caught.stdout);
+        assert.match(caught.stderr, /audit log damaged at row \d+: .*anchor/);
+      } finally {
+        await forge(Number(row.seq), row.username);
+      }
+      assert.equal((await kgate('admin', ['admin', 'audit', 'verify', '--anchor', anchor])).code, 0);
+
+      for (const bad of ['12', 'x:abc', `7:${'z'.repeat(64)}`]) {
+        const refused = await kgate('admin', ['admin', 'audit', 'verify', '--anchor', bad]);
+        assert.equal(refused.code, 1, refused.stderr);
+        assert.ok(refused.stderr.includes(`audit anchor "${bad}" is not SEQ:HASH`), refused.stderr);
+      }
     });
 
     test("taking away a user's roles, then the user, closes their open watch at once", async () => {

@@ -8,6 +8,7 @@
  * which would otherwise record themselves forever. Bodies are never recorded: only the
  * username of a login attempt and the command of an exec are taken from them.
  */
+import { parseAuditAnchor } from '@kgate/core/audit-anchor';
 import { KgateError } from '@kgate/core/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -144,6 +145,8 @@ const queryParams = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
+const verifyParams = z.strictObject({ anchor: z.string().max(100).optional() });
+
 /** `since=1h` (a duration back from now) or an RFC 3339 time. */
 function sinceDate(text: string, now: Date): Date {
   const ms = parseDuration(text);
@@ -156,7 +159,10 @@ function sinceDate(text: string, now: Date): Date {
   return new Date(time);
 }
 
-/** `GET /audit` (filters: user, cluster, since, verb, after, limit) and `GET /audit/verify`. Admin only. */
+/**
+ * `GET /audit` (filters: user, cluster, since, verb, after, limit) and `GET /audit/verify`
+ * (`anchor=SEQ:HASH`, a head kept from an earlier run). Admin only.
+ */
 export function auditRoutes(app: Api, services: CentralServices): void {
   const { audit, clock } = services;
 
@@ -175,6 +181,7 @@ export function auditRoutes(app: Api, services: CentralServices): void {
 
   app.get('/audit/verify', async (request) => {
     requireAdmin(request);
-    return audit.verify();
+    const { anchor } = parseBody(verifyParams, request.query ?? {});
+    return audit.verify(anchor === undefined ? {} : { anchor: parseAuditAnchor(anchor) });
   });
 }

@@ -118,7 +118,12 @@ export interface AuditHead {
 
 /** What {@link AuditLog.verify} found. */
 export type AuditVerifyResult =
-  | { ok: true; rows: number }
+  | {
+      ok: true;
+      rows: number;
+      /** The head that was verified: keep it outside the database as an anchor for later runs. */
+      head: AuditHead;
+    }
   | {
       ok: false;
       /** The first seq where the chain is wrong (the first missing one, for deleted rows). */

@@ -94,5 +94,5 @@ export async function verifyAudit(db: Kysely<Database>, anchor?: AuditHead): Pro
       `row ${headNow.seq + 1} is past the head (row ${headNow.seq}): the head was moved back, or rows were added outside kgate`,
     );
   }
-  return { ok: true, rows: head.seq };
+  return { ok: true, rows: head.seq, head };
 }

@@ -1,4 +1,5 @@
 /** Central's `/audit` endpoints (admin). */
+import { type AuditAnchor, formatAuditAnchor } from '@kgate/core/audit-anchor';
 import type { CentralConnection, CentralTransport } from '../https-transport.ts';
 import { BodyReader, expectOk } from './response.ts';
 
@@ -38,20 +39,36 @@ export async function listAuditRequest(
   });
 }
 
-/** What `GET /audit/verify` found. */
-export type AuditVerification = { ok: true; rows: number } | { ok: false; seq: number; problem: string };
+/** What `GET /audit/verify` found; when intact, the head it verified (the next run's anchor). */
+export type AuditVerification =
+  | { ok: true; rows: number; head: AuditAnchor }
+  | { ok: false; seq: number; problem: string };
 
-/** `GET /audit/verify`. */
+/** `GET /audit/verify`, against `anchor` when given. */
 export async function verifyAuditRequest(
   transport: CentralTransport,
   connection: CentralConnection,
   accessToken: string,
+  anchor?: AuditAnchor,
 ): Promise<AuditVerification> {
-  const response = await transport(connection, { method: 'GET', path: '/audit/verify', accessToken });
+  const search = anchor === undefined ? '' : `?${new URLSearchParams({ anchor: formatAuditAnchor(anchor) })}`;
+  const response = await transport(connection, {
+    method: 'GET',
+    path: `/audit/verify${search}`,
+    accessToken,
+  });
   expectOk(response, 'verify the audit log');
   const reader = new BodyReader('GET /audit/verify');
   const body = reader.record(response.body, 'body');
-  if (body.ok === true && typeof body.rows === 'number') return { ok: true, rows: body.rows };
+  if (body.ok === true && typeof body.rows === 'number') {
+    const head = reader.record(body.head, 'head');
+    if (typeof head.seq !== 'number') throw reader.fail('head.seq');
+    return {
+      ok: true,
+      rows: body.rows,
+      head: { seq: head.seq, hash: reader.string(head.hash, 'head.hash') },
+    };
+  }
   if (body.ok === false && typeof body.seq === 'number')
     return { ok: false, seq: body.seq, problem: reader.string(body.problem, 'problem') };
   throw reader.fail('verification result');

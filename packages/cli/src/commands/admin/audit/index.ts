@@ -3,6 +3,7 @@
  * reads central's audit log; `-f` keeps printing new events as they are recorded.
  * `kgate admin audit verify` checks the log's hash chain for edited or deleted rows.
  */
+import { formatAuditAnchor, parseAuditAnchor } from '@kgate/core/audit-anchor';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../../../context.ts';
 import { CliError, userError } from '../../../errors.ts';
@@ -60,18 +61,32 @@ function render(events: readonly AuditEvent[], format: ReadOptions['output'], he
 
 function verifyCommand(context: CliContext): Command {
   return new Command('verify')
-    .description("check the audit log's hash chain: exits 1 if a row was edited or deleted")
+    .description(
+      "check the audit log's hash chain: exits 1 if a row was edited or deleted; prints the head to keep as the next run's --anchor",
+    )
+    .option(
+      '--anchor <seq:hash>',
+      'a head printed by an earlier run: also fails if the log was rewritten up to it with recomputed hashes',
+    )
     .addOption(serverOption())
-    .action(async (options: { server?: string }) => {
+    .action(async (options: { server?: string; anchor?: string }) => {
+      // Bad input fails here, before any login or request.
+      const anchor = options.anchor === undefined ? undefined : parseAuditAnchor(options.anchor);
       const server = await context.resolveServer(options.server);
       const session = await context.freshSession(server);
       const result = await verifyAuditRequest(
         context.transport,
         context.connection(session),
         session.accessToken,
+        anchor,
       );
       if (result.ok) {
-        context.io.stdout.write(`audit log intact: ${result.rows} rows, hash chain verified\n`);
+        const against = anchor === undefined ? '' : `, and row ${anchor.seq} is the row the anchor names`;
+        context.io.stdout.write(
+          `audit log intact: ${result.rows} rows, hash chain verified${against}\n` +
+            `anchor: ${formatAuditAnchor(result.head)}\n` +
+            '(keep it outside central; a later `kgate admin audit verify --anchor <it>` also catches a rewritten log)\n',
+        );
         return;
       }
       throw new CliError('AUDIT_TAMPERED', `audit log damaged at row ${result.seq}: ${result.problem}`, {
