@@ -4,8 +4,9 @@
  * verify() must name the seq.
  */
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { sql } from 'kysely';
-import { rowHash } from '../src/audit/chain.ts';
+import { hashAfter, rowHash, rowTail } from '../src/audit/chain.ts';
 import { type AuditLog, type AuditStart, createAuditLog } from '../src/audit/index.ts';
 import type { Store } from '../src/store/index.ts';
 import { storeTest } from './helpers/databases.ts';
@@ -211,4 +212,41 @@ storeTest('verify walks a log of many pages and finds an edit deep in it', async
   assert.ok(!result.ok);
   assert.equal(result.seq, 1201);
   await audit.close();
+});
+
+test('a row hashes as rows written by earlier versions do, whether hashed whole or from its tail text', () => {
+  // Escapes, a line separator, null, 0, and a bigint column as pg returns it (a string).
+  const row = {
+    prev_hash: 'f'.repeat(64),
+    seq: 7,
+    phase: 'begin',
+    request_id: '0190b3a2-7c1e-7000-8000-000000000001',
+    time: '2026-11-24T08:00:00.000Z',
+    kind: 'exec',
+    user_id: 'u-1',
+    username: 'dév "quoted" \\ \u2028',
+    source_ip: '::1',
+    cluster_id: 'c-1',
+    cluster_name: 'dev-1',
+    method: 'POST',
+    path: '/api/v1/namespaces/default/pods/web/exec',
+    verb: 'create',
+    api_group: '',
+    resource: 'pods',
+    subresource: 'exec',
+    namespace: 'default',
+    name: 'web',
+    command: '["sh","-c","echo\\n"]',
+    decision: 'allowed',
+    decision_rule: 'developer.rules[0]',
+    decision_reason: null,
+    status: null,
+    duration_ms: '12',
+    bytes_in: 0,
+    bytes_out: null,
+    error: null,
+  } as const;
+  const pinned = '17cb2f3d770cf7df1c462fc0b6d583980e31dd48546a90c600b9c1c8c968977c';
+  assert.equal(rowHash(row), pinned);
+  assert.equal(hashAfter(row.prev_hash, row.seq, rowTail(row)), pinned);
 });

@@ -55,17 +55,37 @@ export const HASHED_COLUMNS = [
 
 const NUMERIC = new Set<string>(['seq', 'status', 'duration_ms', 'bytes_in', 'bytes_out']);
 
+type TailColumn = Exclude<(typeof HASHED_COLUMNS)[number], 'prev_hash' | 'seq'>;
+
+/** The hashed columns after `prev_hash` and `seq`: what a row holds before it is chained. */
+const TAIL_COLUMNS = HASHED_COLUMNS.slice(2) as readonly TailColumn[];
+
 /**
- * SHA-256 hex of the row's columns as a JSON array: strings are quoted and escaped,
- * numbers are not, null is null, so no two different rows encode alike. Takes a row as
- * written or as read back (pg returns bigint columns as strings; they hash as numbers).
+ * The JSON array of a row's {@link TAIL_COLUMNS}, as the hash covers them: strings quoted
+ * and escaped, numbers not (pg returns bigint columns as strings; they are numbers here),
+ * null as null.
  */
+export function rowTail(row: Readonly<Record<TailColumn, unknown>>): string {
+  return JSON.stringify(
+    TAIL_COLUMNS.map((column) => {
+      const value = row[column];
+      return NUMERIC.has(column) && value !== null ? Number(value) : value;
+    }),
+  );
+}
+
+/**
+ * SHA-256 hex of `[prev_hash, seq, ...tail]` as one JSON array, so no two different rows
+ * encode alike; `tail` is {@link rowTail}'s array. Writing the array by hand around the
+ * tail is what lets a writer hash a row it received as text without parsing it first.
+ */
+export function hashAfter(prevHash: string, seq: number, tail: string): string {
+  return digest('sha256', `[${JSON.stringify(prevHash)},${seq},${tail.slice(1)}`, 'hex');
+}
+
+/** A row's hash from its columns; takes a row as written or as read back. */
 export function rowHash(row: Omit<AuditRow, 'hash'> | Omit<Selectable<AuditLogTable>, 'hash'>): string {
-  const values = HASHED_COLUMNS.map((column) => {
-    const value = row[column];
-    return NUMERIC.has(column) && value !== null ? Number(value) : value;
-  });
-  return digest('sha256', JSON.stringify(values), 'hex');
+  return hashAfter(row.prev_hash, Number(row.seq), rowTail(row));
 }
 
 /** A row not yet placed in the chain. */
@@ -76,9 +96,8 @@ export function chain(rows: readonly UnchainedRow[], head: { seq: number; hash: 
   let { seq, hash } = head;
   return rows.map((row) => {
     seq += 1;
-    const chained: AuditRow = { ...row, seq, prev_hash: hash, hash: '' };
-    hash = rowHash(chained);
-    chained.hash = hash;
+    const chained: AuditRow = { ...row, seq, prev_hash: hash, hash: hashAfter(hash, seq, rowTail(row)) };
+    hash = chained.hash;
     return chained;
   });
 }

@@ -4,13 +4,15 @@
  * would stall every request central is serving. Here it stalls only this thread. It has
  * its own connection to the database file and writes one batch per message, chained
  * after the head it reads inside the transaction (as writer.ts does for PostgreSQL).
+ * Rows arrive as their `rowTail` text (chain.ts): hashed as they are, parsed only into the
+ * values the INSERT binds.
  */
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type AuditRow, chain, HASHED_COLUMNS, type UnchainedRow } from './chain.ts';
+import { type AuditRow, HASHED_COLUMNS, hashAfter } from './chain.ts';
 
-/** A batch to write, and the answer: the rows' seqs, or why it failed. */
-export type WorkerRequest = { id: number /** JSON of `UnchainedRow[]`. */; rows: string };
+/** A batch to write (each row as chain.ts's `rowTail`), and the answer: the rows' seqs, or why it failed. */
+export type WorkerRequest = { id: number; rows: string[] };
 export type WorkerReply = { id: number; seqs: number[] } | { id: number; error: string };
 
 const port = parentPort;
@@ -19,14 +21,13 @@ const db = new DatabaseSync((workerData as { path: string }).path);
 db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
 const readHead = db.prepare('select seq, hash from audit_head where id = 1');
 const moveHead = db.prepare('update audit_head set seq = ?, hash = ? where id = 1');
-/** Every column of a row: those the hash covers, and the hash; one statement for all rows. */
+/** Every column of a row: those the hash covers (prev_hash, seq, then the tail's), and the hash. */
 const COLUMNS = [...HASHED_COLUMNS, 'hash'] as const satisfies ReadonlyArray<keyof AuditRow>;
 const insert = db.prepare(
   `insert into audit_log (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`,
 );
 
-port.on('message', ({ id, rows: json }: WorkerRequest) => {
-  const rows = JSON.parse(json) as UnchainedRow[];
+port.on('message', ({ id, rows }: WorkerRequest) => {
   let reply: WorkerReply;
   try {
     db.exec('begin immediate');
@@ -34,12 +35,19 @@ port.on('message', ({ id, rows: json }: WorkerRequest) => {
       const head = readHead.get() as { seq: number; hash: string } | undefined;
       if (head === undefined)
         throw new Error('the audit head row is missing: the log was tampered with (run verify)');
-      const chained = chain(rows, { seq: Number(head.seq), hash: head.hash });
-      for (const row of chained) insert.run(...COLUMNS.map((column) => row[column] as SQLInputValue));
-      const last = chained.at(-1);
-      if (last !== undefined) moveHead.run(last.seq, last.hash);
+      let seq = Number(head.seq);
+      let hash = head.hash;
+      const seqs: number[] = [];
+      for (const tail of rows) {
+        const prev = hash;
+        seq += 1;
+        hash = hashAfter(prev, seq, tail);
+        insert.run(prev, seq, ...(JSON.parse(tail) as SQLInputValue[]), hash);
+        seqs.push(seq);
+      }
+      if (rows.length > 0) moveHead.run(seq, hash);
       db.exec('commit');
-      reply = { id, seqs: chained.map((row) => row.seq) };
+      reply = { id, seqs };
     } catch (error) {
       db.exec('rollback');
       throw error;
