@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { hashAfter, rowHash, rowTail } from '../src/audit/chain.ts';
 import { type AuditLog, type AuditStart, createAuditLog } from '../src/audit/index.ts';
 import type { Store } from '../src/store/index.ts';
+import { forgeAuditRow } from './helpers/audit-forge.ts';
 import { storeTest } from './helpers/databases.ts';
 
 const t0 = new Date('2030-01-01T00:00:00Z');
@@ -125,29 +126,7 @@ tamperTest(
     assert.equal(anchor.seq, 12);
     await writeRequests(audit, 6, 2);
     // The forger edits row 5 and recomputes every hash after it, and the head.
-    await store.db.updateTable('audit_log').set({ username: 'mallory' }).where('seq', '=', 5).execute();
-    const rows = await store.db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('seq', '>=', 5)
-      .orderBy('seq')
-      .execute();
-    const row4 = await store.db
-      .selectFrom('audit_log')
-      .select('hash')
-      .where('seq', '=', 4)
-      .executeTakeFirstOrThrow();
-    let previous = row4.hash;
-    for (const row of rows) {
-      const hash = rowHash({ ...row, prev_hash: previous });
-      await store.db
-        .updateTable('audit_log')
-        .set({ prev_hash: previous, hash })
-        .where('seq', '=', Number(row.seq))
-        .execute();
-      previous = hash;
-    }
-    await store.db.updateTable('audit_head').set({ hash: previous }).execute();
+    await forgeAuditRow(store.db, 5, 'mallory');
 
     assert.deepEqual(await audit.verify(), { ok: true, rows: 16, head: await audit.head() });
     const result = await audit.verify({ anchor });

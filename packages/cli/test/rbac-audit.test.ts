@@ -14,15 +14,14 @@ import { type Central, resolveCentralConfig, startCentral } from '@kgate/central
 import type { ApiServer } from '@kgate/testkit/apiserver';
 import { kubectlPath } from '@kgate/testkit/kubectl';
 import { type BackgroundProcess, runProcess, startProcess } from '@kgate/testkit/process';
-import { sql } from 'kysely';
 import { stringify } from 'yaml';
-import { rowHash } from '../../central/src/audit/chain.ts';
 import {
   startOpenCluster,
   startTestAgent,
   type TestAgent,
   writeKubeconfig,
 } from '../../central/test/gateway-support.ts';
+import { forgeAuditRow } from '../../central/test/helpers/audit-forge.ts';
 import { drivers, freshDatabase } from '../../central/test/helpers/databases.ts';
 import { kgateBin, loginAs, runKgate, type Sandbox, sandbox } from './support/cli.ts';
 
@@ -372,36 +371,6 @@ for (const driver of drivers) {
 
     test('a log rewritten with every hash recomputed passes verify alone, but not verify --anchor with the anchor printed before', async () => {
       const db = central.store.db;
-      /** What a forger with the database does: set `username` on row `seq`, re-chain every row after it and the head. */
-      const forge = (seq: number, username: string | null) =>
-        db.transaction().execute(async (tx) => {
-          // Writing the head first holds off central's audit writer until this commits.
-          await tx.updateTable('audit_head').set({ seq: sql`seq` }).where('id', '=', 1).execute();
-          await tx.updateTable('audit_log').set({ username }).where('seq', '=', seq).execute();
-          const before = await tx
-            .selectFrom('audit_log')
-            .select('hash')
-            .where('seq', '=', seq - 1)
-            .executeTakeFirstOrThrow();
-          const rows = await tx
-            .selectFrom('audit_log')
-            .selectAll()
-            .where('seq', '>=', seq)
-            .orderBy('seq')
-            .execute();
-          let previous = before.hash;
-          for (const row of rows) {
-            const hash = rowHash({ ...row, prev_hash: previous });
-            await tx
-              .updateTable('audit_log')
-              .set({ prev_hash: previous, hash })
-              .where('seq', '=', row.seq)
-              .execute();
-            previous = hash;
-          }
-          await tx.updateTable('audit_head').set({ hash: previous }).where('id', '=', 1).execute();
-        });
-
       const first = await kgate('admin', ['admin', 'audit', 'verify']);
       assert.equal(first.code, 0, first.stderr);
       const anchor = /^anchor: (\S+)$/m.exec(first.stdout)?.[1] ?? '';
@@ -416,7 +385,7 @@ for (const driver of drivers) {
         .orderBy('seq', 'desc')
         .executeTakeFirstOrThrow();
       assert.ok(Number(row.seq) < Number(anchor.split(':')[0]));
-      await forge(Number(row.seq), 'someone-else');
+      await forgeAuditRow(db, Number(row.seq), 'someone-else');
       try {
         const plain = await kgate('admin', ['admin', 'audit', 'verify']);
         assert.equal(plain.code, 0, 'the chain alone cannot show a full rewrite');
@@ -424,7 +393,7 @@ for (const driver of drivers) {
         assert.equal(caught.code, 1, caught.stdout);
         assert.match(caught.stderr, /audit log damaged at row \d+: .*anchor/);
       } finally {
-        await forge(Number(row.seq), row.username);
+        await forgeAuditRow(db, Number(row.seq), row.username);
       }
       assert.equal((await kgate('admin', ['admin', 'audit', 'verify', '--anchor', anchor])).code, 0);
 

@@ -2,6 +2,7 @@
  * What goes into the audit log and what comes out. The caller passes only these fields:
  * never a token, password, header, query string or body, so none can be stored.
  */
+import type { AuditAnchor } from '@kgate/core/audit-anchor';
 
 /** What was requested: central's own REST API, a proxied Kubernetes call, or exec/attach. */
 export type AuditKind = 'api' | 'proxy' | 'exec';
@@ -110,11 +111,11 @@ export interface AuditQuery {
   limit?: number;
 }
 
-/** The newest row of the chain: seq 0 and 64 zeros while the log is empty. */
-export interface AuditHead {
-  seq: number;
-  hash: string;
-}
+/**
+ * The newest row of the chain (seq 0 and 64 zeros while the log is empty): what
+ * `kgate admin audit verify` prints as an anchor.
+ */
+export type AuditHead = AuditAnchor;
 
 /** What {@link AuditLog.verify} found. */
 export type AuditVerifyResult =
