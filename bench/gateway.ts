@@ -134,11 +134,13 @@ function get(target: Target): Promise<number> {
           headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
         },
         (res) => {
-          res.resume();
+          let body = '';
+          if (res.statusCode === 200) res.resume();
+          else res.on('data', (chunk) => (body += chunk));
           res.on('end', () =>
             res.statusCode === 200
               ? resolve(performance.now() - started)
-              : reject(new Error(`${target.name}: HTTP ${res.statusCode}`)),
+              : reject(new Error(`${target.name}: HTTP ${res.statusCode}: ${body.slice(0, 500)}`)),
           );
         },
       )

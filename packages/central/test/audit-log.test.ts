@@ -256,3 +256,34 @@ storeTest(
   },
   { drivers: ['sqlite'] },
 );
+
+storeTest(
+  'values with backslashes, tabs, line breaks and any Unicode are stored as given and verify',
+  async (store) => {
+    const audit = createAuditLog(store);
+    const command = ['sh', '-c', 'printf "a\\tb\\\\n" \t\\N\n\r\\\\ end', 'nul\u0000', 'lone\ud800'];
+    await audit.begin(
+      start('odd', {
+        name: 'naïve-名前-🚀\\N',
+        namespace: 'tab\there',
+        path: '/api/v1/x\\y',
+        command,
+        // Neither can be stored as it is (PostgreSQL refuses NUL; a lone surrogate is not
+        // UTF-16): each becomes U+FFFD rather than failing the batch or breaking the hash.
+        username: 'nul\u0000lone\udc00',
+      }),
+    );
+    const row = await store.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('request_id', '=', 'odd')
+      .executeTakeFirstOrThrow();
+    assert.equal(row.name, 'naïve-名前-🚀\\N');
+    assert.equal(row.namespace, 'tab\there');
+    assert.equal(row.path, '/api/v1/x\\y');
+    assert.deepEqual(JSON.parse(row.command ?? ''), command);
+    assert.equal(row.username, 'nul\uFFFDlone\uFFFD');
+    assert.equal((await audit.verify()).ok, true);
+    await audit.close();
+  },
+);

@@ -88,6 +88,9 @@ export function rowHash(row: Omit<AuditRow, 'hash'> | Omit<Selectable<AuditLogTa
   return hashAfter(row.prev_hash, Number(row.seq), rowTail(row));
 }
 
+/** Why a writer refuses a batch when the head row is gone (deleted by hand, or tampered with). */
+export const HEAD_MISSING = 'the audit head row is missing: the log was tampered with (run verify)';
+
 /** A row not yet placed in the chain. */
 export type UnchainedRow = Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'>;
 

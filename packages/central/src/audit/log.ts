@@ -15,7 +15,9 @@ import { createAuditWriter } from './writer.ts';
  * migrations). Pass the Store itself, not one inside `transaction`: audit rows commit on
  * their own. Closing the log does not close the Store.
  */
-export function createAuditLog(store: Pick<Store, 'db' | 'driver' | 'sqlitePath'>): AuditLog {
+export function createAuditLog(
+  store: Pick<Store, 'db' | 'driver' | 'sqlitePath' | 'connectPostgres'>,
+): AuditLog {
   const writer = createAuditWriter(store);
   // An invalid entry throws inside these async functions, so it rejects its own promise
   // and never reaches the queue it would share with other requests.

@@ -8,6 +8,7 @@ import type { AuditEnd, AuditStart } from './types.ts';
 
 const KINDS = new Set(['api', 'proxy', 'exec']);
 const DECISIONS = new Set(['allowed', 'denied']);
+const SUSPECT = /[\0\uD800-\uDFFF]/;
 
 function invalid(what: string): KgateError {
   return new KgateError('INTERNAL', `invalid audit entry: ${what}`);
@@ -28,6 +29,24 @@ function count(name: string, value: number | undefined, requestId: string): numb
   return value;
 }
 
+/**
+ * Text as every store holds it and gives it back: PostgreSQL refuses NUL in text (one
+ * such value would fail its whole batch, refusing other users' requests), and a lone
+ * surrogate reads back as U+FFFD, so the row would no longer match its hash. Both become
+ * U+FFFD: the request is still on record, with a visible mark where the odd character was.
+ */
+function storable(row: UnchainedRow): UnchainedRow {
+  const values = row as Record<string, unknown>;
+  for (const column in values) {
+    const value = values[column];
+    // A quick test first: surrogates are rare in these values, and most are pairs.
+    if (typeof value === 'string' && SUSPECT.test(value) && (value.includes('\0') || !value.isWellFormed())) {
+      values[column] = value.toWellFormed().replaceAll('\0', '\uFFFD');
+    }
+  }
+  return row;
+}
+
 /** The begin row of a request. Throws a KgateError INTERNAL for an entry that breaks the types. */
 export function beginRow(start: AuditStart): UnchainedRow {
   checkCommon(start);
@@ -39,7 +58,7 @@ export function beginRow(start: AuditStart): UnchainedRow {
   if (command !== null && !(Array.isArray(command) && command.every((part) => typeof part === 'string'))) {
     throw invalid(`command of ${start.requestId} is not an array of strings`);
   }
-  return {
+  return storable({
     phase: 'begin',
     request_id: start.requestId,
     time: start.time.toISOString(),
@@ -66,7 +85,7 @@ export function beginRow(start: AuditStart): UnchainedRow {
     bytes_in: null,
     bytes_out: null,
     error: null,
-  };
+  });
 }
 
 /** The end row of a request. Throws a KgateError INTERNAL for an entry that breaks the types. */
@@ -78,7 +97,7 @@ export function endRow(end: AuditEnd): UnchainedRow {
   if (!Number.isFinite(end.durationMs) || end.durationMs < 0) {
     throw invalid(`durationMs ${end.durationMs} of request ${end.requestId}`);
   }
-  return {
+  return storable({
     phase: 'end',
     request_id: end.requestId,
     time: end.time.toISOString(),
@@ -105,5 +124,5 @@ export function endRow(end: AuditEnd): UnchainedRow {
     bytes_in: count('bytesIn', end.bytesIn, end.requestId),
     bytes_out: count('bytesOut', end.bytesOut, end.requestId),
     error: end.error ?? null,
-  };
+  });
 }

@@ -9,7 +9,7 @@
  */
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type AuditRow, HASHED_COLUMNS, hashAfter } from './chain.ts';
+import { type AuditRow, HASHED_COLUMNS, HEAD_MISSING, hashAfter } from './chain.ts';
 
 /** A batch to write (each row as chain.ts's `rowTail`), and the answer: the rows' seqs, or why it failed. */
 export type WorkerRequest = { id: number; rows: string[] };
@@ -33,8 +33,7 @@ port.on('message', ({ id, rows }: WorkerRequest) => {
     db.exec('begin immediate');
     try {
       const head = readHead.get() as { seq: number; hash: string } | undefined;
-      if (head === undefined)
-        throw new Error('the audit head row is missing: the log was tampered with (run verify)');
+      if (head === undefined) throw new Error(HEAD_MISSING);
       let seq = Number(head.seq);
       let hash = head.hash;
       const seqs: number[] = [];

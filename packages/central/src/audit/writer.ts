@@ -9,14 +9,12 @@ import { KgateError } from '@kgate/core/errors';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import { type AuditRow, chain, rowTail, type UnchainedRow } from './chain.ts';
+import { type AuditRow, chain, HEAD_MISSING, rowTail, type UnchainedRow } from './chain.ts';
+import { postgresBatchWriter } from './postgres-writer.ts';
 import type { WorkerReply, WorkerRequest } from './sqlite-worker.ts';
 import type { AuditStats } from './types.ts';
 
-/**
- * Rows per INSERT statement: 29 parameters each stays under SQLite's 32,766 and
- * PostgreSQL's 65,535 parameters per statement.
- */
+/** Rows per INSERT statement: 29 parameters each stays under SQLite's 32,766 per statement. */
 const INSERT_CHUNK = 500;
 
 /**
@@ -63,7 +61,7 @@ async function writeBatch(db: Kysely<Database>, rows: UnchainedRow[]) {
         .select(['seq', 'hash'])
         .where('id', '=', 1)
         .executeTakeFirst();
-      if (!head) throw new Error('the audit head row is missing: the log was tampered with (run verify)');
+      if (!head) throw new Error(HEAD_MISSING);
       const chained: AuditRow[] = chain(rows, { seq: Number(head.seq), hash: head.hash });
       for (let i = 0; i < chained.length; i += INSERT_CHUNK) {
         await connection
@@ -97,81 +95,6 @@ type BatchWriter = { write(rows: UnchainedRow[]): Promise<number[]>; close(): Pr
 /** Batches through the Store's own connection (SQLite in memory). */
 function storeBatchWriter(db: Kysely<Database>): BatchWriter {
   return { write: (rows) => writeBatch(db, rows), close: async () => {} };
-}
-
-/**
- * PostgreSQL in one round trip per batch, instead of five (begin, lock the head, insert,
- * move the head, commit): chained from the head this writer last left, one statement
- * moves the head only if it is still there and inserts the rows only if it moved. A
- * statement is atomic, and under READ COMMITTED a concurrent writer's move (another
- * replica) makes this one match nothing; the batch is then written in a transaction that
- * locks the head row, sure to succeed however busy the other replicas are.
- *
- * One batch at a time. Sending the next batch before the previous one commits (chained
- * from where it will leave the head) was tried: on separate pooled connections the two
- * statements reach PostgreSQL in either order, so most guesses missed and throughput fell
- * to a third (measured side by side with this writer, 32 requests in flight).
- */
-function postgresBatchWriter(db: Kysely<Database>): BatchWriter {
-  type Head = { seq: number; hash: string };
-  /** Where this writer's last batch left the head; unknown at first and after a miss. */
-  let expected: Head | undefined;
-  const insert = (chained: AuditRow[]) =>
-    sql`insert into audit_log
-      select * from json_populate_recordset(null::audit_log, ${JSON.stringify(chained)}::json)`;
-  /** Moves the head from `from` to the last of `chained` and inserts them, if still there. */
-  const attempt = async (chained: AuditRow[], from: Head, to: Head): Promise<boolean> => {
-    const result = await sql`
-      with moved as (
-        update audit_head set seq = ${to.seq}, hash = ${to.hash}
-        where id = 1 and seq = ${from.seq} and hash = ${from.hash}
-        returning 1
-      )
-      ${insert(chained)}
-      where exists (select 1 from moved)`.execute(db);
-    return Number(result.numAffectedRows ?? 0) === chained.length;
-  };
-  /** One transaction holding the head row's lock. */
-  const locked = (rows: UnchainedRow[]) =>
-    db.transaction().execute(async (tx) => {
-      const head = await tx
-        .selectFrom('audit_head')
-        .select(['seq', 'hash'])
-        .where('id', '=', 1)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!head) throw new Error('the audit head row is missing: the log was tampered with (run verify)');
-      const chained = chain(rows, { seq: Number(head.seq), hash: head.hash });
-      const last = chained.at(-1) as AuditRow;
-      await insert(chained).execute(tx);
-      await tx
-        .updateTable('audit_head')
-        .set({ seq: last.seq, hash: last.hash })
-        .where('id', '=', 1)
-        .execute();
-      return chained;
-    });
-  return {
-    async write(rows) {
-      if (rows.length === 0) return [];
-      const from = expected;
-      expected = undefined;
-      let chained = from === undefined ? undefined : chain(rows, from);
-      const guessed = chained?.at(-1);
-      if (
-        from === undefined ||
-        chained === undefined ||
-        guessed === undefined ||
-        !(await attempt(chained, from, guessed))
-      ) {
-        chained = await locked(rows);
-      }
-      const last = chained.at(-1) as AuditRow;
-      expected = { seq: last.seq, hash: last.hash };
-      return chained.map((row) => row.seq);
-    },
-    close: async () => {},
-  };
 }
 
 /** Batches through a worker thread with its own connection (see sqlite-worker.ts). */
@@ -211,12 +134,14 @@ function workerBatchWriter(path: string): BatchWriter {
 }
 
 /** A writer over `store`'s database. Uses the Store's connection(s); does not own them. */
-export function createAuditWriter(store: Pick<Store, 'db' | 'driver' | 'sqlitePath'>): AuditWriter {
+export function createAuditWriter(
+  store: Pick<Store, 'db' | 'driver' | 'sqlitePath' | 'connectPostgres'>,
+): AuditWriter {
   const batches =
     store.sqlitePath !== undefined
       ? workerBatchWriter(store.sqlitePath)
-      : store.driver === 'postgres'
-        ? postgresBatchWriter(store.db)
+      : store.connectPostgres !== undefined
+        ? postgresBatchWriter(store.connectPostgres)
         : storeBatchWriter(store.db);
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;

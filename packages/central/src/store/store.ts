@@ -1,11 +1,12 @@
 import { KgateError } from '@kgate/core/errors';
 import type { Kysely } from 'kysely';
+import type { Client as PostgresClient } from 'pg';
 import type { CentralConfig } from '../config/index.ts';
 import { type AccessVersionRepository, accessVersionRepository } from './access.ts';
 import { type ClusterRepository, clusterRepository } from './clusters.ts';
 import { type JoinTokenRepository, joinTokenRepository } from './join-tokens.ts';
 import { migrateToLatest } from './migrations/index.ts';
-import { openPostgres } from './postgres.ts';
+import { openPostgres, type PostgresDatabase } from './postgres.ts';
 import { type RefreshTokenRepository, refreshTokenRepository } from './refresh-tokens.ts';
 import { type RoleRepository, roleRepository } from './roles.ts';
 import type { Database } from './schema.ts';
@@ -21,6 +22,11 @@ export interface Store {
   readonly driver: 'sqlite' | 'postgres';
   /** The SQLite database file (absent for PostgreSQL, in-memory databases and transactions). */
   readonly sqlitePath?: string;
+  /**
+   * PostgreSQL only (absent in transactions): a connection of its own to the database,
+   * outside the pool, for a writer that keeps one. The store's close() ends it.
+   */
+  readonly connectPostgres?: () => Promise<PostgresClient>;
   readonly users: UserRepository;
   readonly refreshTokens: RefreshTokenRepository;
   readonly clusters: ClusterRepository;
@@ -39,10 +45,16 @@ export interface Store {
 }
 
 /** Builds a Store over a Kysely instance (a database or a transaction). */
-export function createStore(db: Kysely<Database>, driver: Store['driver'], sqlitePath?: string): Store {
+export function createStore(
+  db: Kysely<Database>,
+  driver: Store['driver'],
+  options: { sqlitePath?: string; postgres?: PostgresDatabase } = {},
+): Store {
+  const { sqlitePath, postgres } = options;
   const store: Store = {
     driver,
     ...(sqlitePath === undefined || sqlitePath === ':memory:' ? {} : { sqlitePath }),
+    ...(postgres === undefined ? {} : { connectPostgres: postgres.connect }),
     db,
     users: userRepository(db),
     refreshTokens: refreshTokenRepository(db),
@@ -53,18 +65,25 @@ export function createStore(db: Kysely<Database>, driver: Store['driver'], sqlit
     accessVersion: accessVersionRepository(db),
     transaction: (work) =>
       db.isTransaction ? work(store) : db.transaction().execute((tx) => work(createStore(tx, driver))),
-    close: () => (db.isTransaction ? Promise.resolve() : db.destroy()),
+    close: () => (db.isTransaction ? Promise.resolve() : postgres ? postgres.close() : db.destroy()),
   };
   return store;
 }
 
 /** Opens the configured database and migrates it to the latest schema. */
 export async function openStore(database: CentralConfig['database']): Promise<Store> {
-  const db = database.driver === 'postgres' ? await openPostgres(database.url) : openSqlite(database.path);
+  let postgres: PostgresDatabase | undefined;
+  let db: Kysely<Database>;
+  if (database.driver === 'postgres') {
+    postgres = await openPostgres(database.url);
+    db = postgres.db;
+  } else {
+    db = openSqlite(database.path);
+  }
   try {
     await migrateToLatest(db as unknown as Kysely<unknown>);
   } catch (error) {
-    await db.destroy();
+    await (postgres ? postgres.close() : db.destroy());
     if (database.driver === 'postgres' && !(error instanceof KgateError)) {
       // The URL may hold a password: name the driver, not the URL.
       throw new KgateError(
@@ -77,5 +96,9 @@ export async function openStore(database: CentralConfig['database']): Promise<St
     }
     throw error;
   }
-  return createStore(db, database.driver, database.driver === 'sqlite' ? database.path : undefined);
+  return createStore(
+    db,
+    database.driver,
+    database.driver === 'sqlite' ? { sqlitePath: database.path } : { postgres },
+  );
 }
