@@ -287,3 +287,22 @@ storeTest(
     await audit.close();
   },
 );
+
+storeTest(
+  "when PostgreSQL ends the audit writer's connection while it is idle, the next request is written on a new one",
+  async (store) => {
+    const audit = createAuditLog(store);
+    try {
+      await audit.begin(start('before'));
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid()`.execute(store.db);
+      // Let the client see its connection close.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await audit.begin(start('after'));
+      assert.equal((await audit.verify()).ok, true);
+    } finally {
+      await audit.close();
+    }
+  },
+  { drivers: ['postgres'] },
+);

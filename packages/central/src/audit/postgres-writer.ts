@@ -52,7 +52,15 @@ export function postgresBatchWriter(connect: () => Promise<Client>) {
   return {
     async write(rows: UnchainedRow[]): Promise<number[]> {
       if (rows.length === 0) return [];
-      client ??= await connect();
+      if (client === undefined) {
+        const opened = await connect();
+        // A connection the server closed while idle (a restart, a terminated backend) is
+        // replaced before the next batch instead of failing it.
+        opened.once('end', () => {
+          if (client === opened) client = undefined;
+        });
+        client = opened;
+      }
       const connection = client;
       try {
         const results = (await connection.query(
