@@ -158,38 +158,23 @@ async function latency(target: Target, ms: number): Promise<{ p50: number; p99: 
   return { p50: at(0.5), p99: at(0.99), n: samples.length };
 }
 
-async function throughput(target: Target, ms: number, concurrency = 32): Promise<number> {
-  let done = 0;
-  const started = performance.now();
-  const end = started + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        await get(target);
-        done++;
-      }
-    }),
-  );
-  // Over the time until the last request answered, not the nominal `ms`.
-  return done / ((performance.now() - started) / 1000);
-}
-
 /**
- * Steady-state throughput with `concurrency` requests in flight: requests answered within a
- * `ms` window that opens `warmupMs` after the load starts, per second. Neither the ramp up
- * nor the drain at the end (both as long as a request takes at that load) is counted, so a
- * side whose requests take longer is not charged for its slower start and end, only for
- * what it serves once loaded.
+ * Throughput with `concurrency` requests in flight for `ms` after `warmupMs`: `overall` is
+ * every answer over the time until the last one (ramp up and drain included), `steady`
+ * only the answers within the `ms` window, per second. The steady rate does not charge a
+ * side whose requests take longer for its slower start and end (each as long as a request
+ * takes at that load), only for what it serves once loaded.
  */
-async function steadyThroughput(
+async function load(
   target: Target,
   ms: number,
   concurrency: number,
-  warmupMs: number,
-): Promise<{ rps: number; answered: number }> {
+  warmupMs = 0,
+): Promise<{ overall: number; steady: number; answered: number }> {
   let inWindow = 0;
   let answered = 0;
-  const from = performance.now() + warmupMs;
+  const started = performance.now();
+  const from = started + warmupMs;
   const to = from + ms;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -201,7 +186,16 @@ async function steadyThroughput(
       }
     }),
   );
-  return { rps: inWindow / (ms / 1000), answered };
+  return {
+    overall: answered / ((performance.now() - started) / 1000),
+    steady: inWindow / (ms / 1000),
+    answered,
+  };
+}
+
+/** Requests per second over the time until the last request answered, not the nominal `ms`. */
+async function throughput(target: Target, ms: number, concurrency = 32): Promise<number> {
+  return (await load(target, ms, concurrency)).overall;
 }
 
 async function waitUntilServing(target: Target, timeoutMs: number): Promise<void> {
@@ -388,7 +382,7 @@ try {
   // measured in alternating short slices (order swapped each pair) so that the machine's
   // drift, which is large here, hits both sides alike; the median of the pairs' ratios.
   // Each slice counts what is answered in a window after a warm-up, while the load holds
-  // (see steadyThroughput): at 256 in flight a request takes ~100 ms, so a slice timed from
+  // (see load): at 256 in flight a request takes ~100 ms, so a slice timed from
   // its first request to its last answer spends a fifth of its time ramping up or draining,
   // and charges the audited side its longer latency there as if it were lost throughput.
   // At capacity the machine's CPU is the limit, so the ratio is what the audit costs in
@@ -416,7 +410,7 @@ try {
       const measured: Array<{ rps: number; cpuPerRequest: number }> = [];
       for (const side of sides) {
         const cpuBefore = cpuMs(side.pids.central);
-        const { rps, answered } = await steadyThroughput(side, sliceMs, concurrency, warmupMs);
+        const { steady: rps, answered } = await load(side, sliceMs, concurrency, warmupMs);
         // CPU over the whole slice (warm-up and drain included), per request answered in it.
         measured.push({ rps, cpuPerRequest: ((cpuMs(side.pids.central) - cpuBefore) * 1000) / answered });
       }

@@ -15,13 +15,14 @@ const COLUMNS = [...HASHED_COLUMNS, 'hash'] as const satisfies ReadonlyArray<key
 const COPY = `copy audit_log (${COLUMNS.join(', ')}) from stdin`;
 
 const SPECIAL = /[\\\t\n\r]/;
+const SPECIAL_ALL = new RegExp(SPECIAL.source, 'g');
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 /** One value in COPY's text format: `\N` for null, and backslash escapes for the four characters that need one. */
 function copyValue(value: string | number | null): string {
   if (value === null) return '\\N';
   if (typeof value === 'number') return String(value);
-  return SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string) : value;
+  return SPECIAL.test(value) ? value.replace(SPECIAL_ALL, (c) => ESCAPES[c] as string) : value;
 }
 
 /** Rows as COPY's text format: one line each, tab-separated, in {@link COLUMNS} order. */
@@ -45,9 +46,10 @@ export function copyText(rows: readonly AuditRow[]): string {
  */
 export function postgresBatchWriter(connect: () => Promise<Client>) {
   let client: Client | undefined;
-  const drop = () => {
-    client?.end().catch(() => {});
+  const end = async () => {
+    const ending = client;
     client = undefined;
+    await ending?.end().catch(() => {});
   };
   return {
     async write(rows: UnchainedRow[]): Promise<number[]> {
@@ -81,13 +83,10 @@ export function postgresBatchWriter(connect: () => Promise<Client>) {
         );
         return chained.map((row) => row.seq);
       } catch (error) {
-        await connection.query('rollback').catch(drop);
+        await connection.query('rollback').catch(end);
         throw error;
       }
     },
-    close: async () => {
-      await client?.end().catch(() => {});
-      client = undefined;
-    },
+    close: end,
   };
 }
