@@ -31,6 +31,9 @@ let trapHits = 0;
 /** Sockets of refused upgrades, to see that the agent closes them. */
 const refusedSockets: Duplex[] = [];
 const saToken = 'agent-own-credential';
+/** Requests each backend connection has carried; `/stale…` on a used one is dropped unanswered. */
+const requestsOnSocket = new WeakMap<object, number>();
+let staleDrops = 0;
 
 function record(req: IncomingMessage): void {
   seen.push({
@@ -53,6 +56,14 @@ before(async () => {
   const trapPort = (trap.address() as AddressInfo).port;
   backend = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     record(req);
+    const carried = requestsOnSocket.get(req.socket) ?? 0;
+    requestsOnSocket.set(req.socket, carried + 1);
+    if (req.url?.startsWith('/stale') && carried > 0) {
+      // As if the server had closed this idle keep-alive connection just as the request came.
+      staleDrops++;
+      req.socket.destroy();
+      return;
+    }
     if (req.url?.startsWith('/slow')) {
       setTimeout(() => res.end('{"kind":"Status","status":"Success"}'), 600);
       return;
@@ -111,7 +122,7 @@ interface TunnelAnswer {
 /** Sends a request straight into the tunnel (bypassing central's own checks). */
 async function throughTunnel(
   headers: HeaderPair[],
-  options: { path?: string; assertionCluster?: string; upgrade?: boolean } = {},
+  options: { path?: string; assertionCluster?: string; method?: string; body?: string } = {},
 ): Promise<TunnelAnswer> {
   const requestId = `req-${Math.random().toString(36).slice(2)}`;
   return new Promise((resolve, reject) => {
@@ -137,7 +148,7 @@ async function throughTunnel(
         exchange.open(
           {
             requestId,
-            method: 'GET',
+            method: options.method ?? 'GET',
             path: options.path ?? '/api/v1/namespaces',
             headers,
             assertion: gateway.signer.sign(
@@ -148,7 +159,7 @@ async function throughTunnel(
             ),
             upgrade: false,
           },
-          { end: true },
+          options.body === undefined ? { end: true } : { data: Buffer.from(options.body), end: true },
         );
       }, reject);
   });
@@ -218,6 +229,33 @@ describe('what reaches the apiserver', { timeout: 60_000 }, () => {
     assert.equal(idle(), before, 'each slow request’s stream was replaced while it waited');
     for (const answer of await Promise.all(slow)) assert.equal(answer.status, 200);
     assert.equal(idle(), before);
+  });
+
+  test('a GET on a pooled connection the apiserver closed while idle is sent again on a new one, once; a POST is not replayed', async () => {
+    // A request first, so that the agent's pool holds a used connection to the backend.
+    assert.equal((await throughTunnel([])).status, 200);
+    const drops = staleDrops;
+    const before = seen.length;
+    const answer = await throughTunnel([], { path: '/stale/api/v1/namespaces' });
+    assert.equal(answer.status, 200, answer.body);
+    assert.equal(staleDrops, drops + 1, 'the first attempt went out on the used connection and was dropped');
+    assert.deepEqual(
+      seen.slice(before).map((s) => s.url),
+      ['/stale/api/v1/namespaces', '/stale/api/v1/namespaces'],
+    );
+    assert.equal(lastSeen().headers['impersonate-user'], 'alice', 'the retry is the same request');
+
+    // A request with a body may have reached the apiserver: like Go's http.Transport, the
+    // agent does not send it twice, and the client gets a 503 Status naming the failure.
+    assert.equal((await throughTunnel([])).status, 200);
+    const post = await throughTunnel([{ name: 'Content-Type', value: 'application/json' }], {
+      path: '/stale/api/v1/namespaces',
+      method: 'POST',
+      body: '{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"x"}}',
+    });
+    assert.equal(post.status, 503);
+    assert.match((JSON.parse(post.body) as { message: string }).message, /could not reach the API server/);
+    assert.equal(staleDrops, drops + 2);
   });
 
   test('a 3xx from the apiserver reaches the client as is, and its Location is never visited with credentials', async () => {

@@ -7,6 +7,12 @@
  * follow; a 3xx goes back as is); only SPDY/3.1 and websocket upgrades are attempted,
  * each on a connection of its own that is destroyed after a non-101 answer
  * (CVE-2018-1002105), so the agent's credential never outlives a refused upgrade.
+ *
+ * A pooled keep-alive connection the apiserver (or a load balancer in front of it) closed
+ * while idle fails the next request sent on it before any answer. Like Go's
+ * `http.Transport`, which kubectl uses when it talks to the apiserver directly, the agent
+ * then sends that request again on a new connection, once, when replaying it is safe: a
+ * GET, HEAD or OPTIONS whose body (none) has not been sent.
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -45,6 +51,11 @@ export class AgentExchange {
   #refused = false;
   #sentEnd = false;
   #receivedEnd = false;
+  /** Request body bytes have been handed to the apiserver connection. */
+  #bodySent = false;
+  /** The request options, kept to send it again after a stale pooled connection (see above). */
+  #options: https.RequestOptions | undefined;
+  #retried = false;
   #done = false;
   readonly #replenish: () => void;
   #replenished = false;
@@ -106,17 +117,50 @@ export class AgentExchange {
     };
     if (upgrade === undefined) options.agent = this.#context.agent;
     else Object.assign(options, target.tls, { agent: false });
-    const request = https.request(options);
-    this.#request = request;
-    request.on('response', (response) => this.#onResponse(response, upgrade !== undefined));
-    request.on('upgrade', (response, socket, head) => this.#onUpgrade(response, socket, head));
-    request.on('error', (error) => this.#onRequestError(error));
-    request.on('drain', () => this.#channel.resume());
+    this.#options = options;
+    const request = this.#issue(options, upgrade !== undefined);
     if (upgrade !== undefined) {
       // An upgrade request has no body: send it now; client bytes wait for the 101.
       this.#early = [];
       request.end();
     }
+  }
+
+  #issue(options: https.RequestOptions, upgrade: boolean): ClientRequest {
+    const request = https.request(options);
+    this.#request = request;
+    request.on('response', (response) => this.#onResponse(response, upgrade));
+    request.on('upgrade', (response, socket, head) => this.#onUpgrade(response, socket, head));
+    request.on('error', (error) => this.#onRequestError(request, error));
+    request.on('drain', () => this.#channel.resume());
+    return request;
+  }
+
+  /**
+   * Sends the request again on a new connection when it failed on a pooled one before any
+   * answer and replaying it is safe (see the file's comment); `false` when it is not.
+   */
+  #retryOnNewConnection(request: ClientRequest, error: Error): boolean {
+    const options = this.#options;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (
+      this.#retried ||
+      options === undefined ||
+      options.agent === false ||
+      !request.reusedSocket ||
+      (code !== 'ECONNRESET' && code !== 'EPIPE') ||
+      this.#bodySent ||
+      !['GET', 'HEAD', 'OPTIONS'].includes(options.method ?? 'GET')
+    )
+      return false;
+    this.#retried = true;
+    this.#context.logger.debug('the apiserver closed an idle connection; sending the request again', {
+      error: error.message,
+    });
+    // A connection of its own: the pool may hold more connections closed the same way.
+    const again = this.#issue({ ...options, ...this.#context.target.tls, agent: false }, false);
+    if (this.#receivedEnd) again.end();
+    return true;
   }
 
   #onFrame(frame: ProxyFrame): void {
@@ -129,6 +173,7 @@ export class AgentExchange {
       this.#early.push(frame.data);
     else if (frame.data.length > 0) {
       const sink = this.#socket ?? this.#request;
+      if (sink === this.#request) this.#bodySent = true;
       if (sink !== undefined && !this.#refused && !sink.write(frame.data)) {
         this.#channel.pause();
         if (sink === this.#socket) sink.once('drain', () => this.#channel.resume());
@@ -222,9 +267,10 @@ export class AgentExchange {
     });
   }
 
-  #onRequestError(error: Error): void {
-    if (this.#done) return;
+  #onRequestError(request: ClientRequest, error: Error): void {
+    if (this.#done || request !== this.#request) return;
     if (this.#response === undefined && this.#socket === undefined) {
+      if (this.#retryOnNewConnection(request, error)) return;
       this.#context.logger.warn('apiserver unreachable', { error: error.message });
       this.#refuse(
         failureStatus(
