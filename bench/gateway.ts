@@ -378,59 +378,73 @@ try {
     console.log(`${name(i)}${f(r.p50, 3)}${f(r.p99, 3)}${f(r.rps, 0)}  ${ratios}`);
   });
   console.log('targets: p50 ÷ direct ≤ 1.5 (1 request in flight), req/s ÷ direct ≥ 0.5 (32 in flight)');
-  // The audit's cost, paired: the same central code with and without the audit log,
-  // measured in alternating short slices (order swapped each pair) so that the machine's
-  // drift, which is large here, hits both sides alike; the median of the pairs' ratios.
+  // The audit's cost, interleaved: the same central code without the audit log, with it on
+  // SQLite and on PostgreSQL, and the unaudited central a second time (how far one ratio
+  // strays by chance), each measured in short slices within each round, in an order that
+  // rotates from round to round (reversed every other cycle), so that the machine's drift,
+  // which is large here, and whatever a slice leaves behind for the next hit every side
+  // alike. Measuring one store's pairs after the other's made the store measured second
+  // look worse (0.92 first against 0.78–0.87 second for the same PostgreSQL writer). Each
+  // ratio is a side's req/s over the unaudited central's in the same round; the table shows
+  // the median over the rounds.
   // Each slice counts what is answered in a window after a warm-up, while the load holds
   // (see load): at 256 in flight a request takes ~100 ms, so a slice timed from
   // its first request to its last answer spends a fifth of its time ramping up or draining,
   // and charges the audited side its longer latency there as if it were lost throughput.
   // At capacity the machine's CPU is the limit, so the ratio is what the audit costs in
   // throughput. At 32 in flight the machine has CPU left and a closed loop's rate follows
-  // latency: the write-ahead wait for the disk lowers it further. The same central against
-  // itself shows how far one pair strays by chance.
-  const pairs = 24;
+  // latency: the write-ahead wait for the disk lowers it further.
+  const auditRounds = 24;
   const sliceMs = 500;
   const warmupMs = 250;
-  const audits = [
-    ['SQLite', audited],
-    ['PostgreSQL', auditedPg],
-  ] as const;
+  const sides = [
+    { label: 'none (noise)', target: byDefault },
+    { label: 'SQLite', target: audited },
+    ...(auditedPg === undefined ? [] : [{ label: 'PostgreSQL', target: auditedPg }]),
+  ];
   console.log(
-    `\naudit cost: req/s audited ÷ unaudited, median of ${pairs} paired slices, each counting a ${sliceMs} ms window after ${warmupMs} ms under load (target ≥ 0.9 at capacity, ${capacityInFlight} in flight)`,
+    `\naudit cost: req/s audited ÷ unaudited, median of ${auditRounds} rounds of interleaved slices, each counting a ${sliceMs} ms window after ${warmupMs} ms under load (target ≥ 0.9 at capacity, ${capacityInFlight} in flight)`,
   );
   console.log(
-    `${'store'.padEnd(12)}${'in flight'.padStart(10)}  ratio   (middle half)  central CPU µs/req added`,
+    `${'store'.padEnd(14)}${'in flight'.padStart(10)}  ratio   (middle half)  central CPU µs/req added`,
   );
-  const paired = async (label: string, target: Target, concurrency: number) => {
-    const ratios: number[] = [];
-    const added: number[] = [];
-    for (let pair = 0; pair < pairs; pair++) {
-      const sides = pair % 2 === 0 ? [byDefault, target] : [target, byDefault];
+  for (const concurrency of [capacityInFlight, 32]) {
+    // Slot 0 is the unaudited central every ratio divides by; the others follow it in the table.
+    const slots = [{ label: 'none', target: byDefault }, ...sides];
+    const ratios: number[][] = slots.map(() => []);
+    const added: number[][] = slots.map(() => []);
+    for (let round = 0; round < auditRounds; round++) {
+      const shift = round % slots.length;
+      const rotated = [...slots.keys()].map((k) => (k + shift) % slots.length);
+      const order = Math.floor(round / slots.length) % 2 === 0 ? rotated : rotated.reverse();
       const measured: Array<{ rps: number; cpuPerRequest: number }> = [];
-      for (const side of sides) {
+      for (const slot of order) {
+        const side = (slots[slot] as (typeof slots)[number]).target;
         const cpuBefore = cpuMs(side.pids.central);
         const { steady: rps, answered } = await load(side, sliceMs, concurrency, warmupMs);
         // CPU over the whole slice (warm-up and drain included), per request answered in it.
-        measured.push({ rps, cpuPerRequest: ((cpuMs(side.pids.central) - cpuBefore) * 1000) / answered });
+        measured[slot] = { rps, cpuPerRequest: ((cpuMs(side.pids.central) - cpuBefore) * 1000) / answered };
       }
-      const [first, second] = measured;
-      if (first === undefined || second === undefined) continue;
-      const [without, withAudit] = pair % 2 === 0 ? [first, second] : [second, first];
-      ratios.push(withAudit.rps / without.rps);
-      added.push(withAudit.cpuPerRequest - without.cpuPerRequest);
+      const [base] = measured;
+      if (base === undefined) continue;
+      measured.forEach((m, slot) => {
+        ratios[slot]?.push(m.rps / base.rps);
+        added[slot]?.push(m.cpuPerRequest - base.cpuPerRequest);
+      });
     }
-    const sorted = [...ratios].sort((a, b) => a - b);
-    const quarter = (q: number) => sorted[Math.floor((sorted.length - 1) * q)]?.toFixed(2);
-    console.log(
-      `${label.padEnd(12)}${String(concurrency).padStart(10)}  ${median(ratios).toFixed(2)}    (${quarter(0.25)}–${quarter(0.75)})      ${median(added).toFixed(0).padStart(6)}`,
-    );
-  };
-  for (const [store, target] of audits) {
-    if (target === undefined) continue;
-    for (const concurrency of [capacityInFlight, 32]) await paired(store, target, concurrency);
+    slots.forEach(({ label }, slot) => {
+      if (slot === 0) return;
+      const sorted = [...(ratios[slot] ?? [])].sort((a, b) => a - b);
+      const quarter = (q: number) => sorted[Math.floor((sorted.length - 1) * q)]?.toFixed(2);
+      console.log(
+        `${label.padEnd(14)}${String(concurrency).padStart(10)}  ${median(sorted).toFixed(2)}    (${quarter(0.25)}–${quarter(0.75)})      ${median(
+          added[slot] ?? [],
+        )
+          .toFixed(0)
+          .padStart(6)}`,
+      );
+    });
   }
-  await paired('none (noise)', byDefault, capacityInFlight);
   console.log('\nlatency central adds (through − direct), 1 request in flight');
   console.log(`${'path'.padEnd(26)}  p50 ms  p99 ms`);
   results.forEach((r, i) => {
