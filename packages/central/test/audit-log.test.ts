@@ -306,3 +306,61 @@ storeTest(
   },
   { drivers: ['postgres'] },
 );
+
+storeTest(
+  'a PostgreSQL batch after this writer’s own is one round trip; after another replica’s, it is chained after that one',
+  async (store, database) => {
+    const connect = store.connectPostgres;
+    assert.ok(connect);
+    let roundTrips = 0;
+    const audit = createAuditLog({
+      ...store,
+      async connectPostgres() {
+        const client = await connect();
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args) => {
+          roundTrips++;
+          return query(...args);
+        };
+        return client;
+      },
+    });
+    const replica = await database.reopen();
+    const other = createAuditLog(replica);
+    const trips = async (requestId: string) => {
+      const before = roundTrips;
+      await audit.begin(start(requestId));
+      return roundTrips - before;
+    };
+    try {
+      // The first batch reads the head under its lock; the next ones start from their own.
+      assert.deepEqual([await trips('r1'), await trips('r2'), await trips('r3')], [2, 1, 1]);
+      await other.begin(start('x1'));
+      // The head moved: the one-round-trip attempt writes nothing, then the locked path.
+      assert.equal(await trips('r4'), 3);
+      assert.equal(await trips('r5'), 1);
+      const rows = await store.db
+        .selectFrom('audit_log')
+        .select(['seq', 'request_id'])
+        .orderBy('seq')
+        .execute();
+      assert.deepEqual(
+        rows.map((row) => [Number(row.seq), row.request_id]),
+        [
+          [1, 'r1'],
+          [2, 'r2'],
+          [3, 'r3'],
+          [4, 'x1'],
+          [5, 'r4'],
+          [6, 'r5'],
+        ],
+      );
+      assert.deepEqual(await audit.verify(), { ok: true, rows: 6, head: await audit.head() });
+    } finally {
+      await audit.close();
+      await other.close();
+      await replica.close();
+    }
+  },
+  { drivers: ['postgres'] },
+);

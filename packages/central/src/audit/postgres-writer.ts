@@ -4,9 +4,15 @@
  * INSERT of the same rows does (no per-row expression evaluation or JSON parsing: 12
  * against 22 µs a row here), and the server's work comes out of the same CPUs as the
  * gateway's.
+ *
+ * A batch is one round trip when this writer wrote the batch before it: the statement
+ * that moves the head row only matches the head this writer left, so the transaction
+ * fails (and nothing is written) when another replica wrote in between. The writer then
+ * takes the head row's lock, reads it and chains the batch after it (two round trips).
+ * Each round trip is a single write: the query, the rows (CopyData) and CopyDone leave
+ * together, which PostgreSQL's protocol allows for COPY inside a simple Query message.
  */
 import type { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { type AuditRow, chain, HASHED_COLUMNS, HEAD_MISSING, type UnchainedRow } from './chain.ts';
 
 /** Every column of audit_log, in the order each COPY line lists them. */
@@ -37,20 +43,113 @@ export function copyText(rows: readonly AuditRow[]): string {
   return text;
 }
 
+/** The part of node-postgres's connection a query object writes to (what pg-copy-streams uses too). */
+interface PgConnection {
+  stream: NodeJS.WritableStream & { cork(): void; uncork(): void };
+  query(text: string): void;
+}
+
+/** CopyDone: type `c`, length 4. */
+const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]);
+
 /**
- * Writes batches through a connection `connect` opens, three round trips each: take the
- * head row's lock and read it, COPY the rows chained from it, move the head and commit.
- * The lock makes replicas sharing the database take turns, so there is one chain. A
- * failed batch rolls back; a connection that cannot is dropped, and the next batch opens
- * another.
+ * One simple-protocol Query whose statements include {@link COPY}, submitted to a pg
+ * `Client` as a query object: the Query message, the COPY data as one CopyData message and
+ * CopyDone go out in one write, without waiting for the server's CopyInResponse. If a
+ * statement before the COPY fails, the server skips the rest of the Query and drops the
+ * CopyData and CopyDone that follow it, as the protocol specifies.
+ */
+class CopyInQuery {
+  readonly #text: string;
+  readonly #data: Buffer;
+  readonly #settled = Promise.withResolvers<void>();
+  readonly done = this.#settled.promise;
+
+  constructor(text: string, data: string) {
+    this.#text = text;
+    this.#data = Buffer.from(data, 'utf8');
+  }
+
+  submit(connection: PgConnection): void {
+    const header = Buffer.allocUnsafe(5);
+    header[0] = 0x64; // CopyData
+    header.writeUInt32BE(this.#data.length + 4, 1);
+    connection.stream.cork();
+    connection.query(this.#text);
+    connection.stream.write(header);
+    connection.stream.write(this.#data);
+    connection.stream.write(COPY_DONE);
+    connection.stream.uncork();
+  }
+
+  /** pg's hook for query_timeout; none is set on this connection. */
+  callback(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  /** The rows are already on their way. */
+  handleCopyInResponse(): void {}
+  handleError(error: Error): void {
+    this.#settled.reject(error);
+  }
+  handleReadyForQuery(): void {
+    this.#settled.resolve();
+  }
+}
+
+async function send(connection: Client, text: string, rows: readonly AuditRow[]): Promise<void> {
+  const query = new CopyInQuery(text, copyText(rows));
+  // A query object: pg calls submit and the handlers; its answer is `done`.
+  connection.query(query as unknown as Parameters<Client['query']>[0]);
+  await query.done;
+}
+
+/** An error PostgreSQL answered with (the connection is still usable), not a broken connection. */
+function fromServer(error: unknown): boolean {
+  return typeof (error as { severity?: unknown } | null)?.severity === 'string';
+}
+
+/**
+ * Writes batches through a connection `connect` opens (see the file's comment). A failed
+ * batch rolls back; a connection that cannot is dropped, and the next batch opens another.
  */
 export function postgresBatchWriter(connect: () => Promise<Client>) {
   let client: Client | undefined;
+  /** The head this writer's last batch left, while no other is known to have written since. */
+  let head: { seq: number; hash: string } | undefined;
   const end = async () => {
     const ending = client;
     client = undefined;
+    head = undefined;
     await ending?.end().catch(() => {});
   };
+
+  /** One round trip: moves the head only from where this writer left it, then the rows. */
+  async function afterOwnHead(connection: Client, from: { seq: number; hash: string }, rows: AuditRow[]) {
+    const last = rows.at(-1) as AuditRow;
+    // `1 / 0` fails the transaction when the head is not where this writer left it.
+    const moveHead =
+      `with moved as (update audit_head set seq = ${last.seq}, hash = ${connection.escapeLiteral(last.hash)}` +
+      ` where id = 1 and seq = ${from.seq} and hash = ${connection.escapeLiteral(from.hash)} returning 1)` +
+      ' select 1 / count(*)::int from moved';
+    await send(connection, `begin; ${moveHead}; ${COPY}; commit`, rows);
+  }
+
+  /** Two round trips: the head row's lock and value, then the rows chained after it. */
+  async function afterLockedHead(connection: Client, rows: UnchainedRow[], rollbackFirst: boolean) {
+    const results = (await connection.query(
+      `${rollbackFirst ? 'rollback; ' : ''}begin; select seq, hash from audit_head where id = 1 for update`,
+    )) as unknown as { rows: { seq: string; hash: string }[] }[];
+    const found = results.at(-1)?.rows[0];
+    if (!found) throw new Error(HEAD_MISSING);
+    const chained = chain(rows, { seq: Number(found.seq), hash: found.hash });
+    const last = chained.at(-1) as AuditRow;
+    const moveHead = `update audit_head set seq = ${last.seq}, hash = ${connection.escapeLiteral(last.hash)} where id = 1`;
+    await send(connection, `${COPY}; ${moveHead}; commit`, chained);
+    return chained;
+  }
+
   return {
     async write(rows: UnchainedRow[]): Promise<number[]> {
       if (rows.length === 0) return [];
@@ -59,30 +158,37 @@ export function postgresBatchWriter(connect: () => Promise<Client>) {
         // A connection the server closed while idle (a restart, a terminated backend) is
         // replaced before the next batch instead of failing it.
         opened.once('end', () => {
-          if (client === opened) client = undefined;
+          if (client === opened) {
+            client = undefined;
+            head = undefined;
+          }
         });
         client = opened;
       }
       const connection = client;
+      let rollbackFirst = false;
       try {
-        const results = (await connection.query(
-          'begin; select seq, hash from audit_head where id = 1 for update',
-        )) as unknown as { rows: { seq: string; hash: string }[] }[];
-        const head = results[1]?.rows[0];
-        if (!head) throw new Error(HEAD_MISSING);
-        const chained = chain(rows, { seq: Number(head.seq), hash: head.hash });
+        if (head !== undefined) {
+          const chained = chain(rows, head);
+          try {
+            await afterOwnHead(connection, head, chained);
+            const last = chained.at(-1) as AuditRow;
+            head = { seq: last.seq, hash: last.hash };
+            return chained.map((row) => row.seq);
+          } catch (error) {
+            // Another writer moved the head (or the server refused the batch: the locked
+            // path meets the same refusal and reports it). A broken connection fails the batch.
+            if (!fromServer(error)) throw error;
+            head = undefined;
+            rollbackFirst = true;
+          }
+        }
+        const chained = await afterLockedHead(connection, rows, rollbackFirst);
         const last = chained.at(-1) as AuditRow;
-        const stream = connection.query(copyFrom(COPY));
-        await new Promise<void>((resolve, reject) => {
-          stream.on('finish', resolve);
-          stream.on('error', reject);
-          stream.end(copyText(chained));
-        });
-        await connection.query(
-          `update audit_head set seq = ${last.seq}, hash = ${connection.escapeLiteral(last.hash)} where id = 1; commit`,
-        );
+        head = { seq: last.seq, hash: last.hash };
         return chained.map((row) => row.seq);
       } catch (error) {
+        head = undefined;
         await connection.query('rollback').catch(end);
         throw error;
       }
