@@ -193,6 +193,21 @@ async function load(
   };
 }
 
+/**
+ * Orders of `n` sides in which each side comes right after each other side equally often
+ * (a Williams design): the work one slice leaves behind then burdens every side alike,
+ * where a plain rotation has a side always follow the same neighbours.
+ */
+function balancedOrders(n: number): number[][] {
+  const first: number[] = [0];
+  for (let k = 1; first.length < n; k++) {
+    first.push(k);
+    if (first.length < n) first.push(n - k);
+  }
+  const orders = Array.from({ length: n }, (_, shift) => first.map((side) => (side + shift) % n));
+  return n % 2 === 0 ? orders : [...orders, ...orders.map((order) => [...order].reverse())];
+}
+
 /** Requests per second over the time until the last request answered, not the nominal `ms`. */
 async function throughput(target: Target, ms: number, concurrency = 32): Promise<number> {
   return (await load(target, ms, concurrency)).overall;
@@ -380,10 +395,10 @@ try {
   console.log('targets: p50 ÷ direct ≤ 1.5 (1 request in flight), req/s ÷ direct ≥ 0.5 (32 in flight)');
   // The audit's cost, interleaved: the same central code without the audit log, with it on
   // SQLite and on PostgreSQL, and the unaudited central a second time (how far one ratio
-  // strays by chance), each measured in short slices within each round, in an order that
-  // rotates from round to round (reversed every other cycle), so that the machine's drift,
-  // which is large here, and whatever a slice leaves behind for the next hit every side
-  // alike. Measuring one store's pairs after the other's made the store measured second
+  // strays by chance), each measured in short slices within each round, in orders where
+  // each side follows each other side equally often (see balancedOrders) and after a short
+  // pause, so that the machine's drift, which is large here, and whatever a slice leaves
+  // behind for the next hit every side alike. Measuring one store's pairs after the other's made the store measured second
   // look worse (0.92 first against 0.78–0.87 second for the same PostgreSQL writer). Each
   // ratio is a side's req/s over the unaudited central's in the same round; the table shows
   // the median over the rounds.
@@ -397,6 +412,7 @@ try {
   const auditRounds = 24;
   const sliceMs = 500;
   const warmupMs = 250;
+  const settleMs = 200;
   const sides = [
     { label: 'none (noise)', target: byDefault },
     { label: 'SQLite', target: audited },
@@ -411,15 +427,17 @@ try {
   for (const concurrency of [capacityInFlight, 32]) {
     // Slot 0 is the unaudited central every ratio divides by; the others follow it in the table.
     const slots = [{ label: 'none', target: byDefault }, ...sides];
+    const sequences = balancedOrders(slots.length);
     const ratios: number[][] = slots.map(() => []);
     const added: number[][] = slots.map(() => []);
     for (let round = 0; round < auditRounds; round++) {
-      const shift = round % slots.length;
-      const rotated = [...slots.keys()].map((k) => (k + shift) % slots.length);
-      const order = Math.floor(round / slots.length) % 2 === 0 ? rotated : rotated.reverse();
+      const order = sequences[round % sequences.length] as number[];
       const measured: Array<{ rps: number; cpuPerRequest: number }> = [];
       for (const slot of order) {
         const side = (slots[slot] as (typeof slots)[number]).target;
+        // Let what the previous slice left running (a batch's end rows, the database's
+        // background writes) finish before this one starts.
+        await new Promise((resolve) => setTimeout(resolve, settleMs));
         const cpuBefore = cpuMs(side.pids.central);
         const { steady: rps, answered } = await load(side, sliceMs, concurrency, warmupMs);
         // CPU over the whole slice (warm-up and drain included), per request answered in it.
