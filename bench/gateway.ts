@@ -11,7 +11,7 @@
  *
  * A second central with the write-ahead audit log (SQLite, group commit, as kgate-central
  * runs it; and one on PostgreSQL when a server answers) measures what auditing costs: its
- * steady-state throughput ÷ the same central's without, in paired slices at capacity
+ * steady-state throughput ÷ the same central's without, in interleaved slices at capacity
  * (256 in flight) and at 32 in flight, with the same central against itself as the method's noise.
  *
  *   npx node bench/gateway.ts [--seconds N] [--rounds R]   (defaults 2 s, 3 rounds; ~5 min)
