@@ -8,7 +8,9 @@
  * A batch is one round trip when this writer wrote the batch before it: the statement
  * that moves the head row only matches the head this writer left, so the transaction
  * fails (and nothing is written) when another replica wrote in between. The writer then
- * takes the head row's lock, reads it and chains the batch after it (two round trips).
+ * takes the head row's lock, reads it and chains the batch after it (two round trips),
+ * and goes on that way while other replicas write between its batches, so that busy
+ * replicas do not send each batch twice.
  * Each round trip is a single write: the query, the rows (CopyData) and CopyDone leave
  * together, which PostgreSQL's protocol allows for COPY inside a simple Query message.
  */
@@ -116,8 +118,10 @@ function fromServer(error: unknown): boolean {
  */
 export function postgresBatchWriter(connect: () => Promise<Client>) {
   let client: Client | undefined;
-  /** The head this writer's last batch left, while no other is known to have written since. */
+  /** The head this writer's last batch left. */
   let head: { seq: number; hash: string } | undefined;
+  /** Another writer wrote between this writer's last two batches: take the lock first. */
+  let contended = false;
   const end = async () => {
     const ending = client;
     client = undefined;
@@ -143,6 +147,7 @@ export function postgresBatchWriter(connect: () => Promise<Client>) {
     )) as unknown as { rows: { seq: string; hash: string }[] }[];
     const found = results.at(-1)?.rows[0];
     if (!found) throw new Error(HEAD_MISSING);
+    contended = head !== undefined && (Number(found.seq) !== head.seq || found.hash !== head.hash);
     const chained = chain(rows, { seq: Number(found.seq), hash: found.hash });
     const last = chained.at(-1) as AuditRow;
     const moveHead = `update audit_head set seq = ${last.seq}, hash = ${connection.escapeLiteral(last.hash)} where id = 1`;
@@ -168,7 +173,7 @@ export function postgresBatchWriter(connect: () => Promise<Client>) {
       const connection = client;
       let rollbackFirst = false;
       try {
-        if (head !== undefined) {
+        if (head !== undefined && !contended) {
           const chained = chain(rows, head);
           try {
             await afterOwnHead(connection, head, chained);
@@ -179,7 +184,6 @@ export function postgresBatchWriter(connect: () => Promise<Client>) {
             // Another writer moved the head (or the server refused the batch: the locked
             // path meets the same refusal and reports it). A broken connection fails the batch.
             if (!fromServer(error)) throw error;
-            head = undefined;
             rollbackFirst = true;
           }
         }
