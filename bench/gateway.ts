@@ -398,10 +398,10 @@ try {
   // strays by chance), each measured in short slices within each round, in orders where
   // each side follows each other side equally often (see balancedOrders) and after a short
   // pause, so that the machine's drift, which is large here, and whatever a slice leaves
-  // behind for the next hit every side alike. Measuring one store's pairs after the other's made the store measured second
-  // look worse (0.92 first against 0.78–0.87 second for the same PostgreSQL writer). Each
-  // ratio is a side's req/s over the unaudited central's in the same round; the table shows
-  // the median over the rounds.
+  // behind for the next hit every side alike. Measuring one store's pairs after the
+  // other's made the store measured second look worse (0.92 first against 0.78–0.87
+  // second for the same PostgreSQL writer). Each ratio is a side's req/s over the
+  // unaudited central's in the same round; the table shows the median over the rounds.
   // Each slice counts what is answered in a window after a warm-up, while the load holds
   // (see load): at 256 in flight a request takes ~100 ms, so a slice timed from
   // its first request to its last answer spends a fifth of its time ramping up or draining,
