@@ -20,7 +20,7 @@
  * throughput ÷ unaudited ≥ 0.9.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -84,6 +84,25 @@ function cpuMs(pid: number | undefined): number {
   } catch {
     return Number.NaN;
   }
+}
+/** CPU time of every PostgreSQL server process on this machine (backends, WAL writer, …), in ms. */
+function postgresCpuMs(): number {
+  let total = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return Number.NaN;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 let clockTicks = 100;
 try {
@@ -422,44 +441,53 @@ try {
     `\naudit cost: req/s audited ÷ unaudited, median of ${auditRounds} rounds of interleaved slices, each counting a ${sliceMs} ms window after ${warmupMs} ms under load (target ≥ 0.9 at capacity, ${capacityInFlight} in flight)`,
   );
   console.log(
-    `${'store'.padEnd(14)}${'in flight'.padStart(10)}  ratio   (middle half)  central CPU µs/req added`,
+    `${'store'.padEnd(14)}${'in flight'.padStart(10)}  ratio   (middle half)  CPU µs/req added: central   agent  postgres`,
   );
   for (const concurrency of [capacityInFlight, 32]) {
     // Slot 0 is the unaudited central every ratio divides by; the others follow it in the table.
     const slots = [{ label: 'none', target: byDefault }, ...sides];
     const sequences = balancedOrders(slots.length);
     const ratios: number[][] = slots.map(() => []);
-    const added: number[][] = slots.map(() => []);
+    // Per slot, per process (central, agent, PostgreSQL's server): CPU µs per request added.
+    const added: number[][][] = slots.map(() => [[], [], []]);
     for (let round = 0; round < auditRounds; round++) {
       const order = sequences[round % sequences.length] as number[];
-      const measured: Array<{ rps: number; cpuPerRequest: number }> = [];
+      const measured: Array<{ rps: number; cpu: number[] }> = [];
       for (const slot of order) {
         const side = (slots[slot] as (typeof slots)[number]).target;
         // Let what the previous slice left running (a batch's end rows, the database's
         // background writes) finish before this one starts.
         await new Promise((resolve) => setTimeout(resolve, settleMs));
-        const cpuBefore = cpuMs(side.pids.central);
+        const cpu = () => [cpuMs(side.pids.central), cpuMs(side.pids.agent), postgresCpuMs()];
+        const cpuBefore = cpu();
         const { steady: rps, answered } = await load(side, sliceMs, concurrency, warmupMs);
         // CPU over the whole slice (warm-up and drain included), per request answered in it.
-        measured[slot] = { rps, cpuPerRequest: ((cpuMs(side.pids.central) - cpuBefore) * 1000) / answered };
+        const cpuAfter = cpu();
+        measured[slot] = {
+          rps,
+          cpu: cpuAfter.map((ms, i) => ((ms - (cpuBefore[i] ?? 0)) * 1000) / answered),
+        };
       }
       const [base] = measured;
       if (base === undefined) continue;
       measured.forEach((m, slot) => {
         ratios[slot]?.push(m.rps / base.rps);
-        added[slot]?.push(m.cpuPerRequest - base.cpuPerRequest);
+        m.cpu.forEach((us, i) => added[slot]?.[i]?.push(us - (base.cpu[i] ?? 0)));
       });
     }
     slots.forEach(({ label }, slot) => {
       if (slot === 0) return;
       const sorted = [...(ratios[slot] ?? [])].sort((a, b) => a - b);
       const quarter = (q: number) => sorted[Math.floor((sorted.length - 1) * q)]?.toFixed(2);
-      console.log(
-        `${label.padEnd(14)}${String(concurrency).padStart(10)}  ${median(sorted).toFixed(2)}    (${quarter(0.25)}–${quarter(0.75)})      ${median(
-          added[slot] ?? [],
+      const cpu = (added[slot] ?? [])
+        .map((us, i) =>
+          median(us)
+            .toFixed(0)
+            .padStart(i === 0 ? 25 : 8),
         )
-          .toFixed(0)
-          .padStart(6)}`,
+        .join('');
+      console.log(
+        `${label.padEnd(14)}${String(concurrency).padStart(10)}  ${median(sorted).toFixed(2)}    (${quarter(0.25)}–${quarter(0.75)})${cpu}`,
       );
     });
   }
