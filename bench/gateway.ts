@@ -472,7 +472,9 @@ try {
       if (base === undefined) continue;
       measured.forEach((m, slot) => {
         ratios[slot]?.push(m.rps / base.rps);
-        m.cpu.forEach((us, i) => added[slot]?.[i]?.push(us - (base.cpu[i] ?? 0)));
+        m.cpu.forEach((us, i) => {
+          added[slot]?.[i]?.push(us - (base.cpu[i] ?? 0));
+        });
       });
     }
     slots.forEach(({ label }, slot) => {
