@@ -173,7 +173,7 @@ export class AgentExchange {
       this.#early.push(frame.data);
     else if (frame.data.length > 0) {
       const sink = this.#socket ?? this.#request;
-      if (sink === this.#request) this.#bodySent = true;
+      if (sink !== undefined && sink === this.#request) this.#bodySent = true;
       if (sink !== undefined && !this.#refused && !sink.write(frame.data)) {
         this.#channel.pause();
         if (sink === this.#socket) sink.once('drain', () => this.#channel.resume());

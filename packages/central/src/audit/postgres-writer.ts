@@ -117,27 +117,33 @@ function fromServer(error: unknown): boolean {
  * batch rolls back; a connection that cannot is dropped, and the next batch opens another.
  */
 export function postgresBatchWriter(connect: () => Promise<Client>) {
+  type Head = { seq: number; hash: string };
   let client: Client | undefined;
   /** The head this writer's last batch left. */
-  let head: { seq: number; hash: string } | undefined;
+  let head: Head | undefined;
   /** Another writer wrote between this writer's last two batches: take the lock first. */
   let contended = false;
-  const end = async () => {
-    const ending = client;
+  const forget = () => {
     client = undefined;
     head = undefined;
+  };
+  const end = async () => {
+    const ending = client;
+    forget();
     await ending?.end().catch(() => {});
   };
 
   /** One round trip: moves the head only from where this writer left it, then the rows. */
-  async function afterOwnHead(connection: Client, from: { seq: number; hash: string }, rows: AuditRow[]) {
-    const last = rows.at(-1) as AuditRow;
+  async function afterOwnHead(connection: Client, from: Head, rows: UnchainedRow[]): Promise<AuditRow[]> {
+    const chained = chain(rows, from);
+    const last = chained.at(-1) as AuditRow;
     // `1 / 0` fails the transaction when the head is not where this writer left it.
     const moveHead =
       `with moved as (update audit_head set seq = ${last.seq}, hash = ${connection.escapeLiteral(last.hash)}` +
       ` where id = 1 and seq = ${from.seq} and hash = ${connection.escapeLiteral(from.hash)} returning 1)` +
       ' select 1 / count(*)::int from moved';
-    await send(connection, `begin; ${moveHead}; ${COPY}; commit`, rows);
+    await send(connection, `begin; ${moveHead}; ${COPY}; commit`, chained);
+    return chained;
   }
 
   /** Two round trips: the head row's lock and value, then the rows chained after it. */
@@ -147,12 +153,12 @@ export function postgresBatchWriter(connect: () => Promise<Client>) {
     )) as unknown as { rows: { seq: string; hash: string }[] }[];
     const found = results.at(-1)?.rows[0];
     if (!found) throw new Error(HEAD_MISSING);
-    contended = head !== undefined && (Number(found.seq) !== head.seq || found.hash !== head.hash);
-    const chained = chain(rows, { seq: Number(found.seq), hash: found.hash });
+    const from: Head = { seq: Number(found.seq), hash: found.hash };
+    const chained = chain(rows, from);
     const last = chained.at(-1) as AuditRow;
     const moveHead = `update audit_head set seq = ${last.seq}, hash = ${connection.escapeLiteral(last.hash)} where id = 1`;
     await send(connection, `${COPY}; ${moveHead}; commit`, chained);
-    return chained;
+    return { from, chained };
   }
 
   return {
@@ -163,31 +169,28 @@ export function postgresBatchWriter(connect: () => Promise<Client>) {
         // A connection the server closed while idle (a restart, a terminated backend) is
         // replaced before the next batch instead of failing it.
         opened.once('end', () => {
-          if (client === opened) {
-            client = undefined;
-            head = undefined;
-          }
+          if (client === opened) forget();
         });
         client = opened;
       }
       const connection = client;
-      let rollbackFirst = false;
+      const own = head !== undefined && !contended ? head : undefined;
       try {
-        if (head !== undefined && !contended) {
-          const chained = chain(rows, head);
+        let chained: AuditRow[] | undefined;
+        if (own !== undefined) {
           try {
-            await afterOwnHead(connection, head, chained);
-            const last = chained.at(-1) as AuditRow;
-            head = { seq: last.seq, hash: last.hash };
-            return chained.map((row) => row.seq);
+            chained = await afterOwnHead(connection, own, rows);
           } catch (error) {
             // Another writer moved the head (or the server refused the batch: the locked
             // path meets the same refusal and reports it). A broken connection fails the batch.
             if (!fromServer(error)) throw error;
-            rollbackFirst = true;
           }
         }
-        const chained = await afterLockedHead(connection, rows, rollbackFirst);
+        if (chained === undefined) {
+          const locked = await afterLockedHead(connection, rows, own !== undefined);
+          contended = head !== undefined && (locked.from.seq !== head.seq || locked.from.hash !== head.hash);
+          chained = locked.chained;
+        }
         const last = chained.at(-1) as AuditRow;
         head = { seq: last.seq, hash: last.hash };
         return chained.map((row) => row.seq);
