@@ -8,6 +8,14 @@
  *                                        with --audit, central's write-ahead audit log in
  *                                        a SQLite database at FILE, or in PostgreSQL when
  *                                        FILE is a postgres:// URL (as kgate-central runs it)
+ *                                        (a stdin line `stats` prints the audit log's
+ *                                        flushes and rows so far as a JSON line)
+ *   node bench/gateway-node.ts database-load <postgres:// URL>
+ *                                        the database's side of the audit alone: on a stdin
+ *                                        line `rate R B` it writes R audit rows a second in
+ *                                        B-row batches (the PostgreSQL writer's statements,
+ *                                        rows like the benchmark's, their hashes not
+ *                                        computed); `stop` stops
  *   node bench/gateway-node.ts bare-proxy <apiserver URL> <CA PEM file>
  *                                        the least any extra Node hop costs: an HTTPS
  *                                        server relaying each request with a keep-alive
@@ -19,6 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createCertificateAuthority, issueServerCertificate } from '@kgate/core/pki';
 import { startApiServer } from '@kgate/testkit/apiserver';
@@ -30,6 +39,9 @@ import {
   TestUsers,
 } from '../packages/agent/test/support/ports.ts';
 import { createAuditLog } from '../packages/central/src/audit/log.ts';
+import { COPY_AUDIT_LOG, copyText, sendCopy } from '../packages/central/src/audit/postgres-writer.ts';
+import { newRequestId } from '../packages/central/src/audit/request-id.ts';
+import { beginRow, endRow } from '../packages/central/src/audit/rows.ts';
 import { auditRecorder } from '../packages/central/src/gateway/recorder.ts';
 import { createK8sProxy } from '../packages/central/src/proxy/index.ts';
 import { openStore } from '../packages/central/src/store/index.ts';
@@ -126,6 +138,9 @@ async function central(args: string[]): Promise<() => Promise<void>> {
       clusterName: clusterRef.clusterName,
     })}\n`,
   );
+  commands.on('line', (line) => {
+    if (line === 'stats') process.stdout.write(`${JSON.stringify(audit?.stats() ?? null)}\n`);
+  });
   return async () => {
     if (audit !== undefined) process.stderr.write(`audit: ${JSON.stringify(audit.stats())}\n`);
     await audit?.close();
@@ -133,6 +148,111 @@ async function central(args: string[]): Promise<() => Promise<void>> {
     await tunnel.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+}
+
+/**
+ * What the PostgreSQL-audited central's database does, without central: batches of rows
+ * like its own through the writer's statements, at a rate the benchmark sets. Hashes are
+ * random (nobody verifies this log), so that this process spends little CPU of its own.
+ */
+async function databaseLoad(args: string[]): Promise<() => Promise<void>> {
+  const [url] = args;
+  if (url === undefined || !url.startsWith('postgres://'))
+    throw new Error('database-load needs a postgres:// URL');
+  const store = await openStore({ driver: 'postgres', url });
+  if (store.connectPostgres === undefined) throw new Error('the store has no PostgreSQL connection');
+  const connection = await store.connectPostgres();
+  const time = new Date();
+  const begin = beginRow({
+    requestId: newRequestId(),
+    time,
+    kind: 'proxy',
+    userId: 'bench',
+    username: 'bench',
+    sourceIp: '127.0.0.1',
+    clusterId: 'bench-id',
+    clusterName: 'bench',
+    method: 'GET',
+    path: '/api/v1/namespaces/default/configmaps/x',
+    verb: 'get',
+    apiGroup: '',
+    resource: 'configmaps',
+    namespace: 'default',
+    name: 'x',
+    decision: 'allowed',
+    rule: 'admin.rules[0]',
+  });
+  const end = endRow({
+    requestId: newRequestId(),
+    time,
+    status: 200,
+    durationMs: 2,
+    bytesIn: 0,
+    bytesOut: 400,
+  });
+  // Each row's COPY line from its template's, with its own seq, request id, time and
+  // hashes (random: nobody verifies this log), so that this process spends little CPU.
+  const fields = (row: typeof begin) =>
+    copyText([{ ...row, seq: 0, prev_hash: '', hash: '' }])
+      .slice(0, -1)
+      .split('\t');
+  const templates = [fields(begin), fields(end)];
+  const hashes = Array.from({ length: 256 }, () => randomBytes(32).toString('hex'));
+  const hashAt = (seq: number) => hashes[seq % hashes.length] as string;
+  let seq = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let writing = false;
+  async function batch(size: number): Promise<void> {
+    let data = '';
+    const now = new Date().toISOString();
+    for (let i = 0; i < size; i++) {
+      seq += 1;
+      const line = [...(templates[i % 2] as string[])];
+      // The columns' places in a COPY line (postgres-writer.ts): prev_hash, seq, phase, request_id, time, …, hash.
+      line[0] = hashAt(seq - 1);
+      line[1] = String(seq);
+      line[3] = newRequestId();
+      line[4] = now;
+      line[line.length - 1] = hashAt(seq);
+      data += `${line.join('\t')}\n`;
+    }
+    const moveHead = `update audit_head set seq = ${seq}, hash = '${hashAt(seq)}' where id = 1`;
+    await sendCopy(connection, `begin; ${moveHead}; ${COPY_AUDIT_LOG}; commit`, data);
+  }
+  commands.on('line', (line) => {
+    const [command, rate, size] = line.split(' ');
+    clearInterval(timer);
+    timer = undefined;
+    // Answered at once, so that the benchmark knows the load is on (or off).
+    process.stdout.write('{}\n');
+    if (command !== 'rate') return;
+    const rowsPerBatch = Math.max(1, Math.round(Number(size)));
+    const intervalMs = (1000 * rowsPerBatch) / Number(rate);
+    if (!(intervalMs > 0 && intervalMs < 1000)) return;
+    let owed = 0;
+    let last = performance.now();
+    // Timers fire late on a busy machine: each tick writes the batches the time since the last one calls for.
+    timer = setInterval(() => {
+      const now = performance.now();
+      owed += (now - last) / intervalMs;
+      last = now;
+      if (writing || owed < 1) return;
+      const batches = Math.floor(owed);
+      owed -= batches;
+      writing = true;
+      void (async () => {
+        for (let i = 0; i < batches; i++) await batch(rowsPerBatch);
+      })().finally(() => {
+        writing = false;
+      });
+    }, intervalMs);
+  });
+  process.stdout.write('{}\n');
+  return async () => {
+    clearInterval(timer);
+    await connection.end();
+    await store.close();
   };
 }
 
@@ -172,6 +292,8 @@ async function bareProxy(args: string[]): Promise<() => Promise<void>> {
   };
 }
 
+/** The parent's commands, one a line (the central's `stats`, the database load's `rate`). */
+const commands = createInterface({ input: process.stdin });
 const role = process.argv[2];
 const stop =
   role === 'cluster'
@@ -180,13 +302,14 @@ const stop =
       ? await central(process.argv.slice(3))
       : role === 'bare-proxy'
         ? await bareProxy(process.argv.slice(3))
-        : undefined;
+        : role === 'database-load'
+          ? await databaseLoad(process.argv.slice(3))
+          : undefined;
 if (stop === undefined) {
-  process.stderr.write('usage: node bench/gateway-node.ts cluster|central|bare-proxy\n');
+  process.stderr.write('usage: node bench/gateway-node.ts cluster|central|database-load|bare-proxy\n');
   process.exit(2);
 }
 // The parent ends the process by closing stdin, so nothing outlives the benchmark.
-process.stdin.resume();
-process.stdin.on('end', () => {
+commands.on('close', () => {
   void stop().finally(() => process.exit(0));
 });

@@ -47,30 +47,31 @@ const capacityInFlight = 256;
 const children: ChildProcess[] = [];
 
 const postgresAdminUrl = process.env.KGATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-let benchDatabaseName: string | undefined;
+const benchDatabaseNames: string[] = [];
 
-/** A fresh PostgreSQL database for the audited central, or undefined when no server answers. */
-async function benchDatabase(): Promise<{ url: string } | undefined> {
+/** A fresh PostgreSQL database (`use` names it), or undefined when no server answers. */
+async function benchDatabase(use: string): Promise<{ url: string } | undefined> {
   const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 2000 });
+  const name = `kgate_bench_${process.pid}_${use}`;
   try {
     await client.connect();
-    benchDatabaseName = `kgate_bench_${process.pid}`;
-    await client.query(`create database ${benchDatabaseName}`);
+    await client.query(`create database ${name}`);
+    benchDatabaseNames.push(name);
   } catch {
     return undefined;
   } finally {
     await client.end().catch(() => {});
   }
   const url = new URL(postgresAdminUrl);
-  url.pathname = `/${benchDatabaseName}`;
+  url.pathname = `/${name}`;
   return { url: url.href };
 }
 
-async function dropBenchDatabase(): Promise<void> {
-  if (benchDatabaseName === undefined) return;
+async function dropBenchDatabases(): Promise<void> {
+  if (benchDatabaseNames.length === 0) return;
   const client = new pg.Client({ connectionString: postgresAdminUrl });
   await client.connect();
-  await client.query(`drop database if exists ${benchDatabaseName} with (force)`);
+  for (const name of benchDatabaseNames) await client.query(`drop database if exists ${name} with (force)`);
   await client.end();
 }
 
@@ -111,10 +112,10 @@ try {
   // keep Linux's usual 100
 }
 
-function start<T>(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<T & { pid: number | undefined }> {
+/** A started process: what it printed first, its pid, and `ask`, which sends a command line and resolves with the line it answers. */
+type Started<T> = T & { pid: number | undefined; ask(command: string): Promise<string> };
+
+function start<T>(args: string[], env: Record<string, string> = {}): Promise<Started<T>> {
   const child = spawn(node, args, {
     cwd: root,
     env: {
@@ -128,7 +129,12 @@ function start<T>(
   children.push(child);
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
-    lines.once('line', (line) => resolve({ ...(JSON.parse(line) as T), pid: child.pid }));
+    const ask = (command: string) =>
+      new Promise<string>((answer) => {
+        lines.once('line', answer);
+        child.stdin?.write(`${command}\n`);
+      });
+    lines.once('line', (line) => resolve({ ...(JSON.parse(line) as T), pid: child.pid, ask }));
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
   });
 }
@@ -140,6 +146,8 @@ interface Target {
   base: string;
   token: string;
   agent: https.Agent;
+  /** An audited central's group commits and rows so far. */
+  auditStats?: () => Promise<{ flushes: number; rows: number }>;
 }
 
 function get(target: Target): Promise<number> {
@@ -282,6 +290,7 @@ async function startCentralAndAgent(
     base: `${central.centralUrl}/k8s/${central.clusterName}`,
     token: central.userToken,
     agent: new https.Agent({ keepAlive: true, ca: central.caPem, maxSockets: capacityInFlight }),
+    auditStats: async () => JSON.parse(await central.ask('stats')),
   };
   await waitUntilServing(target, 20_000);
   return target;
@@ -353,11 +362,18 @@ try {
     kubeconfig,
   );
   // The same with PostgreSQL (the production store), when this machine runs one.
-  const postgres = await benchDatabase();
+  const postgres = await benchDatabase('audit');
   const auditedPg =
     postgres === undefined
       ? undefined
       : await startCentralAndAgent('central, audited (PostgreSQL)', ['--audit', postgres.url], kubeconfig);
+  // The PostgreSQL server's side of that audit alone, put on another database of the same
+  // server by a process of its own (see the audit section below).
+  const loadDatabase = auditedPg === undefined ? undefined : await benchDatabase('load');
+  const databaseLoad =
+    loadDatabase === undefined
+      ? undefined
+      : await start<object>(['bench/gateway-node.ts', 'database-load', loadDatabase.url]);
   const caFile = path.join(dir, 'apiserver-ca.crt');
   await writeFile(caFile, cluster.caPem);
   const bare = await start<{ url: string; caPem: string }>([
@@ -428,45 +444,78 @@ try {
   // At capacity the machine's CPU is the limit, so the ratio is what the audit costs in
   // throughput. At 32 in flight the machine has CPU left and a closed loop's rate follows
   // latency: the write-ahead wait for the disk lowers it further.
-  const auditRounds = 24;
+  // With PostgreSQL, one more side separates the database server's share of the cost:
+  // the unaudited central while another process (gateway-node.ts database-load) writes
+  // to another database of the same server what the audited central wrote in its last
+  // slice: as many rows a second, in batches of the same size, through the same
+  // statements. What that side loses is what a database on the same two CPUs costs,
+  // whoever writes to it; the rest of PostgreSQL's loss is kgate's own.
   const sliceMs = 500;
   const warmupMs = 250;
   const settleMs = 200;
-  const sides = [
+  type Side = { label: string; target: Target; databaseLoad?: true };
+  const sides: Side[] = [
     { label: 'none (noise)', target: byDefault },
     { label: 'SQLite', target: audited },
     ...(auditedPg === undefined ? [] : [{ label: 'PostgreSQL', target: auditedPg }]),
+    ...(databaseLoad === undefined
+      ? []
+      : [{ label: 'database load', target: byDefault, databaseLoad: true as const }]),
   ];
+  // Slot 0 is the unaudited central every ratio divides by; the others follow it in the table.
+  const slots: Side[] = [{ label: 'none', target: byDefault }, ...sides];
+  const sequences = balancedOrders(slots.length);
+  // At least 20 rounds, and each order as often as the others.
+  const auditRounds = Math.ceil(20 / sequences.length) * sequences.length;
   console.log(
     `\naudit cost: req/s audited ÷ unaudited, median of ${auditRounds} rounds of interleaved slices, each counting a ${sliceMs} ms window after ${warmupMs} ms under load (target ≥ 0.9 at capacity, ${capacityInFlight} in flight)`,
   );
   console.log(
-    `${'store'.padEnd(14)}${'in flight'.padStart(10)}  ratio   (middle half)  CPU µs/req added: central   agent  postgres`,
+    `${'store'.padEnd(14)}${'in flight'.padStart(10)}  ratio   (middle half)  CPU µs/req added: central   agent  postgres  db load`,
   );
   for (const concurrency of [capacityInFlight, 32]) {
-    // Slot 0 is the unaudited central every ratio divides by; the others follow it in the table.
-    const slots = [{ label: 'none', target: byDefault }, ...sides];
-    const sequences = balancedOrders(slots.length);
     const ratios: number[][] = slots.map(() => []);
-    // Per slot, per process (central, agent, PostgreSQL's server): CPU µs per request added.
-    const added: number[][][] = slots.map(() => [[], [], []]);
+    // Per slot, per process (central, agent, PostgreSQL's server, the database load): CPU µs per request added.
+    const added: number[][][] = slots.map(() => [[], [], [], []]);
+    /** What the PostgreSQL-audited central wrote in its last slice: rows a second, rows a batch. */
+    let written = { rowsPerSecond: 0, rowsPerBatch: 1 };
+    const slice = async (side: Side) => {
+      const stats = side.target === auditedPg ? side.target.auditStats : undefined;
+      const statsBefore = await stats?.();
+      if (side.databaseLoad) await databaseLoad?.ask(`rate ${written.rowsPerSecond} ${written.rowsPerBatch}`);
+      const cpu = () => [
+        cpuMs(side.target.pids.central),
+        cpuMs(side.target.pids.agent),
+        postgresCpuMs(),
+        cpuMs(databaseLoad?.pid),
+      ];
+      const cpuBefore = cpu();
+      const started = performance.now();
+      const { steady: rps, answered } = await load(side.target, sliceMs, concurrency, warmupMs);
+      const seconds = (performance.now() - started) / 1000;
+      // CPU over the whole slice (warm-up and drain included), per request answered in it.
+      const cpuAfter = cpu();
+      if (side.databaseLoad) await databaseLoad?.ask('stop');
+      const statsAfter = await stats?.();
+      if (statsBefore !== undefined && statsAfter !== undefined && statsAfter.flushes > statsBefore.flushes) {
+        const rows = statsAfter.rows - statsBefore.rows;
+        written = {
+          rowsPerSecond: rows / seconds,
+          rowsPerBatch: rows / (statsAfter.flushes - statsBefore.flushes),
+        };
+      }
+      return { rps, cpu: cpuAfter.map((ms, i) => ((ms - (cpuBefore[i] ?? 0)) * 1000) / answered) };
+    };
+    // The database load's first rate.
+    if (auditedPg !== undefined) await slice({ label: 'PostgreSQL', target: auditedPg });
     for (let round = 0; round < auditRounds; round++) {
       const order = sequences[round % sequences.length] as number[];
       const measured: Array<{ rps: number; cpu: number[] }> = [];
       for (const slot of order) {
-        const side = (slots[slot] as (typeof slots)[number]).target;
         // Let what the previous slice left running (a batch's end rows, the database's
         // background writes) finish before this one starts.
         await new Promise((resolve) => setTimeout(resolve, settleMs));
-        const cpu = () => [cpuMs(side.pids.central), cpuMs(side.pids.agent), postgresCpuMs()];
-        const cpuBefore = cpu();
-        const { steady: rps, answered } = await load(side, sliceMs, concurrency, warmupMs);
-        // CPU over the whole slice (warm-up and drain included), per request answered in it.
-        const cpuAfter = cpu();
-        measured[slot] = {
-          rps,
-          cpu: cpuAfter.map((ms, i) => ((ms - (cpuBefore[i] ?? 0)) * 1000) / answered),
-        };
+        measured[slot] = await slice(slots[slot] as Side);
       }
       const [base] = measured;
       if (base === undefined) continue;
@@ -514,6 +563,10 @@ try {
       `${name(i)}${cell(c.client)}${cell(c.central)}${cell(c.agent)}   ${cell(c.apiserver)}${cell(total)}${added}`,
     );
   });
+} catch (error) {
+  // Shown before the processes stop, so that what their stopping brings up cannot hide it.
+  console.error(error);
+  process.exitCode = 1;
 } finally {
   // Ask each process to stop (stdin closes, or SIGTERM for the agent); kill what lingers.
   await Promise.all(
@@ -528,5 +581,5 @@ try {
     }),
   );
   await rm(dir, { recursive: true, force: true });
-  await dropBenchDatabase();
+  await dropBenchDatabases();
 }

@@ -20,7 +20,8 @@ import { type AuditRow, chain, HASHED_COLUMNS, HEAD_MISSING, type UnchainedRow }
 /** Every column of audit_log, in the order each COPY line lists them. */
 const COLUMNS = [...HASHED_COLUMNS, 'hash'] as const satisfies ReadonlyArray<keyof AuditRow>;
 
-const COPY = `copy audit_log (${COLUMNS.join(', ')}) from stdin`;
+/** The COPY statement of a batch: its rows follow as {@link copyText}. */
+export const COPY_AUDIT_LOG = `copy audit_log (${COLUMNS.join(', ')}) from stdin`;
 
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIAL_ALL = new RegExp(SPECIAL.source, 'g');
@@ -55,7 +56,7 @@ interface PgConnection {
 const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]);
 
 /**
- * One simple-protocol Query whose statements include {@link COPY}, submitted to a pg
+ * One simple-protocol Query whose statements include {@link COPY_AUDIT_LOG}, submitted to a pg
  * `Client` as a query object: the Query message, the COPY data as one CopyData message and
  * CopyDone go out in one write, without waiting for the server's CopyInResponse. If a
  * statement before the COPY fails, the server skips the rest of the Query and drops the
@@ -100,8 +101,14 @@ class CopyInQuery {
   }
 }
 
-async function send(connection: Client, text: string, rows: readonly AuditRow[]): Promise<void> {
-  const query = new CopyInQuery(text, copyText(rows));
+/**
+ * Sends `text`, a simple Query whose statements include {@link COPY_AUDIT_LOG}, with
+ * `data` ({@link copyText}'s lines) as the COPY's data, and resolves when the server is
+ * ready again (see CopyInQuery). Exported for the gateway benchmark, which puts the same
+ * load on a database.
+ */
+export async function sendCopy(connection: Client, text: string, data: string): Promise<void> {
+  const query = new CopyInQuery(text, data);
   // A query object: pg calls submit and the handlers; its answer is `done`.
   connection.query(query as unknown as Parameters<Client['query']>[0]);
   await query.done;
@@ -142,7 +149,7 @@ export function postgresBatchWriter(connect: () => Promise<Client>) {
       `with moved as (update audit_head set seq = ${last.seq}, hash = ${connection.escapeLiteral(last.hash)}` +
       ` where id = 1 and seq = ${from.seq} and hash = ${connection.escapeLiteral(from.hash)} returning 1)` +
       ' select 1 / count(*)::int from moved';
-    await send(connection, `begin; ${moveHead}; ${COPY}; commit`, chained);
+    await sendCopy(connection, `begin; ${moveHead}; ${COPY_AUDIT_LOG}; commit`, copyText(chained));
     return chained;
   }
 
@@ -157,7 +164,7 @@ export function postgresBatchWriter(connect: () => Promise<Client>) {
     const chained = chain(rows, from);
     const last = chained.at(-1) as AuditRow;
     const moveHead = `update audit_head set seq = ${last.seq}, hash = ${connection.escapeLiteral(last.hash)} where id = 1`;
-    await send(connection, `${COPY}; ${moveHead}; commit`, chained);
+    await sendCopy(connection, `${COPY_AUDIT_LOG}; ${moveHead}; commit`, copyText(chained));
     return { from, chained };
   }
 
