@@ -150,28 +150,36 @@ interface Target {
   auditStats?: () => Promise<{ flushes: number; rows: number }>;
 }
 
-function get(target: Target): Promise<number> {
-  const started = performance.now();
+/**
+ * One GET; resolves with its latency in ms. A request that meets a pooled connection the
+ * server closed while it was idle (its keep-alive timeout) is sent once more on another,
+ * as Go's http.Transport does for kubectl: each side sits idle for seconds between its
+ * slices.
+ */
+function get(target: Target, started = performance.now(), retried = false): Promise<number> {
   return new Promise((resolve, reject) => {
-    https
-      .get(
-        `${target.base}${resourcePath}`,
-        {
-          agent: target.agent,
-          headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
-        },
-        (res) => {
-          let body = '';
-          if (res.statusCode === 200) res.resume();
-          else res.on('data', (chunk) => (body += chunk));
-          res.on('end', () =>
-            res.statusCode === 200
-              ? resolve(performance.now() - started)
-              : reject(new Error(`${target.name}: HTTP ${res.statusCode}: ${body.slice(0, 500)}`)),
-          );
-        },
-      )
-      .on('error', reject);
+    const request = https.get(
+      `${target.base}${resourcePath}`,
+      {
+        agent: target.agent,
+        headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
+      },
+      (res) => {
+        let body = '';
+        if (res.statusCode === 200) res.resume();
+        else res.on('data', (chunk) => (body += chunk));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(performance.now() - started)
+            : reject(new Error(`${target.name}: HTTP ${res.statusCode}: ${body.slice(0, 500)}`)),
+        );
+      },
+    );
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      if (!retried && request.reusedSocket && error.code === 'ECONNRESET')
+        resolve(get(target, started, true));
+      else reject(error);
+    });
   });
 }
 
