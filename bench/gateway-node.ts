@@ -44,6 +44,7 @@ import { newRequestId } from '../packages/central/src/audit/request-id.ts';
 import { beginRow, endRow } from '../packages/central/src/audit/rows.ts';
 import { auditRecorder } from '../packages/central/src/gateway/recorder.ts';
 import { createK8sProxy } from '../packages/central/src/proxy/index.ts';
+import { IDLE_CONNECTION_TIMEOUT_MS } from '../packages/central/src/startup/servers.ts';
 import { openStore } from '../packages/central/src/store/index.ts';
 import { createAssertionSigner, createTunnelServer } from '../packages/central/src/tunnel/index.ts';
 
@@ -120,6 +121,7 @@ async function central(args: string[]): Promise<() => Promise<void>> {
       : { cacheIdentitiesMs: Number(values['cache-identities-ms']) }),
   });
   const server = https.createServer({ cert: serving.certPem, key: serving.keyPem });
+  server.keepAliveTimeout = IDLE_CONNECTION_TIMEOUT_MS;
   server.on('request', (req, res) =>
     proxy.matches(req.url) ? proxy.handleRequest(req, res) : res.writeHead(404).end(),
   );
@@ -243,9 +245,15 @@ async function databaseLoad(args: string[]): Promise<() => Promise<void>> {
       writing = true;
       void (async () => {
         for (let i = 0; i < batches; i++) await batch(rowsPerBatch);
-      })().finally(() => {
-        writing = false;
-      });
+      })()
+        .catch((error: unknown) => {
+          // The benchmark would measure no load: stop it and say why.
+          process.stderr.write(`database-load: ${String(error)}\n`);
+          process.exit(1);
+        })
+        .finally(() => {
+          writing = false;
+        });
     }, intervalMs);
   });
   process.stdout.write('{}\n');

@@ -130,8 +130,15 @@ function start<T>(args: string[], env: Record<string, string> = {}): Promise<Sta
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     const ask = (command: string) =>
-      new Promise<string>((answer) => {
-        lines.once('line', answer);
+      new Promise<string>((answer, fail) => {
+        if (child.exitCode !== null)
+          return fail(new Error(`${args.join(' ')} exited with ${child.exitCode}`));
+        const exited = (code: number | null) => fail(new Error(`${args.join(' ')} exited with ${code}`));
+        child.once('exit', exited);
+        lines.once('line', (line) => {
+          child.off('exit', exited);
+          answer(line);
+        });
         child.stdin?.write(`${command}\n`);
       });
     lines.once('line', (line) => resolve({ ...(JSON.parse(line) as T), pid: child.pid, ask }));

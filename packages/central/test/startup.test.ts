@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { statSync } from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
@@ -168,4 +169,27 @@ test('with tls.cert_file and tls.key_file, central serves the operator’s certi
   );
   assert.equal(viaOperatorCa.status, 200);
   await assert.rejects(c.req('GET', '/healthz'), 'central’s own CA did not sign this serving certificate');
+});
+
+test('an idle keep-alive connection stays open as kube-apiserver keeps one (90 s), past Node’s 5 s default', async (t) => {
+  const c = await startTestCentral();
+  const agent = new https.Agent({ keepAlive: true, ca: c.central.caCertPem, maxSockets: 1 });
+  t.after(async () => {
+    agent.destroy();
+    await c.stop();
+    removeDataDir(c.dataDir);
+  });
+  const healthz = () =>
+    new Promise<{ status: number | undefined; reused: boolean }>((resolve, reject) => {
+      const request = https.get(`${c.central.url}/healthz`, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, reused: request.reusedSocket }));
+      });
+      request.on('error', reject);
+    });
+  assert.deepEqual(await healthz(), { status: 200, reused: false });
+  await new Promise((resolve) => setTimeout(resolve, 6000));
+  // With Node's default the server closed the connection after 5 s and this request
+  // needed a new TLS handshake (or met the connection closing under it).
+  assert.deepEqual(await healthz(), { status: 200, reused: true }, 'the same connection after 6 s idle');
 });

@@ -10,6 +10,14 @@ export const PROXY_PREFIX = '/k8s/';
 
 const TLS_OPTIONS = { minVersion: 'TLSv1.2' } as const;
 
+/**
+ * How long an idle keep-alive connection stays open: kube-apiserver's 90 s, which is also
+ * how long kubectl's and client-go's transport keep one. Node's default (5 s) closed the
+ * connection of a client pausing between requests, so its next request paid a new TLS
+ * handshake (in central's CPU too) or met a connection closing under it.
+ */
+export const IDLE_CONNECTION_TIMEOUT_MS = 90_000;
+
 function refuseUpgrade(socket: Duplex): void {
   const body = JSON.stringify(errorBody('NOT_FOUND', 'no upgrade handler for this path'));
   socket.on('error', () => {});
@@ -39,6 +47,7 @@ export function createHttpsServer(
       return;
     refuseUpgrade(socket);
   });
+  server.keepAliveTimeout = IDLE_CONNECTION_TIMEOUT_MS;
   // A client that fails the TLS handshake is its own problem, not a server error.
   server.on('tlsClientError', () => {});
   return server;

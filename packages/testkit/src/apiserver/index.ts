@@ -152,6 +152,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     requestCert: true,
     rejectUnauthorized: false,
   });
+  // kube-apiserver keeps an idle connection 90 s (its http.Server IdleTimeout), not Node's 5 s.
+  server.keepAliveTimeout = 90_000;
   server.on('request', createRequestListener(deps));
   server.on('upgrade', createUpgradeListener(deps));
   await new Promise<void>((resolve, reject) => {
