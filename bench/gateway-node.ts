@@ -38,6 +38,7 @@ import {
   TestPresence,
   TestUsers,
 } from '../packages/agent/test/support/ports.ts';
+import { HASHED_COLUMNS } from '../packages/central/src/audit/chain.ts';
 import { createAuditLog } from '../packages/central/src/audit/log.ts';
 import { COPY_AUDIT_LOG, copyText, sendCopy } from '../packages/central/src/audit/postgres-writer.ts';
 import { newRequestId } from '../packages/central/src/audit/request-id.ts';
@@ -200,6 +201,11 @@ async function databaseLoad(args: string[]): Promise<() => Promise<void>> {
       .slice(0, -1)
       .split('\t');
   const templates = [fields(begin), fields(end)];
+  // A COPY line lists the hashed columns in their order, then the hash (postgres-writer.ts).
+  const place = Object.fromEntries(HASHED_COLUMNS.map((column, i) => [column, i])) as Record<
+    (typeof HASHED_COLUMNS)[number],
+    number
+  >;
   const hashes = Array.from({ length: 256 }, () => randomBytes(32).toString('hex'));
   const hashAt = (seq: number) => hashes[seq % hashes.length] as string;
   let seq = 0;
@@ -211,11 +217,10 @@ async function databaseLoad(args: string[]): Promise<() => Promise<void>> {
     for (let i = 0; i < size; i++) {
       seq += 1;
       const line = [...(templates[i % 2] as string[])];
-      // The columns' places in a COPY line (postgres-writer.ts): prev_hash, seq, phase, request_id, time, …, hash.
-      line[0] = hashAt(seq - 1);
-      line[1] = String(seq);
-      line[3] = newRequestId();
-      line[4] = now;
+      line[place.prev_hash] = hashAt(seq - 1);
+      line[place.seq] = String(seq);
+      line[place.request_id] = newRequestId();
+      line[place.time] = now;
       line[line.length - 1] = hashAt(seq);
       data += `${line.join('\t')}\n`;
     }

@@ -521,8 +521,9 @@ try {
       }
       return { rps, cpu: cpuAfter.map((ms, i) => ((ms - (cpuBefore[i] ?? 0)) * 1000) / answered) };
     };
-    // The database load's first rate.
-    if (auditedPg !== undefined) await slice({ label: 'PostgreSQL', target: auditedPg });
+    // The database load's first rate: one PostgreSQL slice before the rounds.
+    const postgresSide = sides.find((side) => side.target === auditedPg);
+    if (postgresSide !== undefined) await slice(postgresSide);
     for (let round = 0; round < auditRounds; round++) {
       const order = sequences[round % sequences.length] as number[];
       const measured: Array<{ rps: number; cpu: number[] }> = [];
